@@ -1,0 +1,59 @@
+"""The FastAPI application: created by `create_app`, with the pool and Temporal client opened in
+its lifespan (never at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from frontdoor.api.deps import AppResources
+from frontdoor.api.errors import install_error_handlers
+from frontdoor.api.routes import health
+from frontdoor.logs import get_logger
+from frontdoor.settings import Settings
+from frontdoor.store.pool import create_pool
+from frontdoor.workers.converter import DATA_CONVERTER
+
+log = get_logger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API app for `settings`; it needs a Temporal address and a database URL."""
+    if settings.temporal_address is None or settings.database_url is None:
+        raise RuntimeError(
+            "the API needs FRONTDOOR_TEMPORAL_ADDRESS and FRONTDOOR_DATABASE_URL "
+            "(or run `frontdoor dev`, which starts embedded servers)"
+        )
+    temporal_address = settings.temporal_address
+    database_url = settings.database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Both connect lazily, so the API starts (and /readyz can say what is missing) even when
+        # PostgreSQL or Temporal is down.
+        pool = await create_pool(database_url, min_size=0)
+        client = await Client.connect(
+            temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=DATA_CONVERTER,
+            lazy=True,
+        )
+        app.state.resources = AppResources(settings=settings, pool=pool, temporal=client)
+        log.info("api_started", url=settings.api_url())
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="Front Door",
+        summary="A children's safeguarding front door: referrals, tasks, deadlines, escalation.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,92 @@
+"""The `frontdoor` command."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import typer
+
+from frontdoor.cli.embedded import EmbeddedServerError, ensure_port_free
+from frontdoor.logs import configure_logging
+from frontdoor.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="frontdoor",
+    help="Front Door: a children's safeguarding front door on Temporal.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings)
+    return settings
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def dev() -> None:
+    """Run the whole system on embedded servers: Temporal, PostgreSQL, the worker and the API."""
+    from frontdoor.cli.dev import run_dev
+
+    code = asyncio.run(run_dev(_settings()))
+    raise typer.Exit(code=code)
+
+
+@app.command()
+def worker() -> None:
+    """Run the worker against the configured Temporal and PostgreSQL."""
+    from frontdoor.workers.worker import run_worker
+
+    settings = _settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, stop)
+
+    try:
+        asyncio.run(main())
+    except RuntimeError as err:
+        raise _fail(str(err)) from err
+
+
+@app.command()
+def api() -> None:
+    """Run the HTTP API against the configured Temporal and PostgreSQL."""
+    import uvicorn
+
+    from frontdoor.api.app import create_app
+
+    settings = _settings()
+    try:
+        ensure_port_free(settings.api_host, settings.api_port, "FRONTDOOR_API_PORT")
+        application = create_app(settings)
+    except (EmbeddedServerError, RuntimeError) as err:
+        raise _fail(str(err)) from err
+    uvicorn.run(application, host=settings.api_host, port=settings.api_port, log_config=None)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations to FRONTDOOR_DATABASE_URL."""
+    from frontdoor.store.migrate import migrate as apply
+
+    settings = _settings()
+    if settings.database_url is None:
+        raise _fail("set FRONTDOOR_DATABASE_URL to the database to migrate")
+    applied = asyncio.run(apply(settings.database_url))
+    typer.echo(f"applied {len(applied)} migration(s): {applied}" if applied else "up to date")
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,50 @@
+"""Connecting to Temporal the one way every process does, and registering search attributes."""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from frontdoor.logs import get_logger
+from frontdoor.workers.converter import DATA_CONVERTER
+from frontdoor.workflows import search_attributes
+
+log = get_logger(__name__)
+
+
+async def connect(address: str, namespace: str) -> Client:
+    """A client with the project's data converter."""
+    return await Client.connect(address, namespace=namespace, data_converter=DATA_CONVERTER)
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Register the project's search attributes that the namespace lacks; return those added.
+
+    Idempotent, so every start of the dev stack and every test session can call it.
+    """
+    listed = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=namespace)
+    )
+    known = set(listed.custom_attributes) | set(listed.system_attributes)
+    missing = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type)
+        for key in search_attributes.ALL
+        if key.name not in known
+    }
+    if not missing:
+        return []
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
+    except RPCError as err:
+        # Another process registering at the same moment is not a failure.
+        if "already exists" not in str(err).lower():
+            raise
+    log.info("search_attributes_registered", names=sorted(missing))
+    return sorted(missing)
