@@ -22,6 +22,11 @@ class AuditActivities:
             recorded = await insert_audit_event(conn, event)
         activity.logger.info(
             "audit_event_recorded",
-            extra={"kind": event.kind, "step_key": event.step_key, "created": recorded.created},
+            # Not "created": LogRecord reserves that name.
+            extra={
+                "audit_kind": event.kind,
+                "step_key": event.step_key,
+                "new_row": recorded.created,
+            },
         )
         return recorded

@@ -25,7 +25,7 @@ from frontdoor.store.pool import ensure_database
 from frontdoor.workers.temporal import connect
 
 if TYPE_CHECKING:
-    from pgserver import PostgresServer
+    from pgserver.postgres_server import PostgresServer
 
 DATABASE_NAME = "frontdoor"
 _PR_SET_PDEATHSIG = 1
@@ -175,12 +175,13 @@ class EmbeddedPostgres:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI) and falls back to /tmp.
             warnings.simplefilter("ignore")
-            import pgserver  # a dev dependency: imported only when the embedded one is wanted
+            # A dev dependency: imported only when the embedded server is wanted.
+            from pgserver.postgres_server import get_server
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         try:
             server = await asyncio.to_thread(
-                pgserver.get_server, self.data_dir.resolve(), cleanup_mode="stop"
+                get_server, self.data_dir.resolve(), cleanup_mode="stop"
             )
         except Exception as err:
             raise EmbeddedServerError(

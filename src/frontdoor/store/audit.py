@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-import asyncpg
-
 from frontdoor.domain.audit import AuditEvent, AuditEventRecorded
+from frontdoor.store.pool import Conn
 
 
-async def insert_audit_event(conn: asyncpg.Connection, event: AuditEvent) -> AuditEventRecorded:
+async def insert_audit_event(conn: Conn, event: AuditEvent) -> AuditEventRecorded:
     """Insert the event unless one with the same key exists; either way return its id."""
     event_id = await conn.fetchval(
         """
@@ -35,7 +34,7 @@ async def insert_audit_event(conn: asyncpg.Connection, event: AuditEvent) -> Aud
     return AuditEventRecorded(event_id=existing, created=False)
 
 
-async def list_audit_events(conn: asyncpg.Connection, workflow_id: str) -> list[AuditEvent]:
+async def list_audit_events(conn: Conn, workflow_id: str) -> list[AuditEvent]:
     """A case's audit trail in the order things happened."""
     rows = await conn.fetch(
         """

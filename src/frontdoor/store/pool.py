@@ -4,8 +4,13 @@ nothing here holds a pool at module level."""
 from __future__ import annotations
 
 import contextlib
+from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# Query functions take either a plain connection or one acquired from the pool.
+Conn: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

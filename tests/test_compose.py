@@ -1,0 +1,160 @@
+"""docker-compose.yml configures the Front Door services only through real `FRONTDOOR_` settings.
+
+A misspelt variable (`FRONTDOOR_TEMPORAL_ADRESS`) is silently ignored by pydantic-settings, so the
+process would fall back to a default or refuse to start; these tests catch it without a container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+import yaml
+
+from frontdoor.settings import Settings
+
+COMPOSE_FILE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
+PREFIX = "FRONTDOOR_"
+# Services that run the Front Door image, and what each must at least be told.
+REQUIRED = {
+    "migrate": {"FRONTDOOR_DATABASE_URL"},
+    "worker": {"FRONTDOOR_TEMPORAL_ADDRESS", "FRONTDOOR_DATABASE_URL"},
+    "api": {"FRONTDOOR_TEMPORAL_ADDRESS", "FRONTDOOR_DATABASE_URL", "FRONTDOOR_API_HOST"},
+}
+
+
+def settings_env_names() -> set[str]:
+    """The environment variable of every field of `Settings`."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    assert prefix == PREFIX
+    return {f"{prefix}{name}".upper() for name in Settings.model_fields}
+
+
+def load_compose(text: str) -> dict[str, object]:
+    """Parse a compose file; `safe_load` resolves anchors and `<<` merge keys."""
+    document = yaml.safe_load(text)
+    assert isinstance(document, dict), "a compose file is a mapping"
+    return document
+
+
+def services(document: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
+    """The services of a compose document, by name."""
+    found = document.get("services")
+    assert isinstance(found, dict), "the compose file has no services mapping"
+    result: dict[str, Mapping[str, object]] = {}
+    for name, service in found.items():
+        assert isinstance(service, dict), f"service {name} is not a mapping"
+        result[str(name)] = service
+    return result
+
+
+def environment(service: Mapping[str, object]) -> dict[str, str | None]:
+    """A service's `environment`, in either form: a mapping, or a list of `NAME=value`/`NAME`."""
+    raw = service.get("environment")
+    if raw is None:
+        return {}
+    if isinstance(raw, dict):
+        return {str(k): None if v is None else str(v) for k, v in raw.items()}
+    assert isinstance(raw, list), f"environment must be a mapping or a list, not {raw!r}"
+    result: dict[str, str | None] = {}
+    for item in raw:
+        name, sep, value = str(item).partition("=")
+        result[name] = value if sep else None
+    return result
+
+
+def is_frontdoor_service(service: Mapping[str, object]) -> bool:
+    """Built from this project's Dockerfile, or running the Front Door image."""
+    image = service.get("image")
+    return "build" in service or (isinstance(image, str) and image.startswith("frontdoor"))
+
+
+def unknown_frontdoor_variables(document: Mapping[str, object]) -> list[str]:
+    """`service: NAME` for every `FRONTDOOR_` variable, on any service, that is no setting."""
+    known = settings_env_names()
+    return [
+        f"{name}: {variable}"
+        for name, service in services(document).items()
+        for variable in environment(service)
+        if variable.upper().startswith(PREFIX) and variable not in known
+    ]
+
+
+def foreign_variables(document: Mapping[str, object]) -> list[str]:
+    """`service: NAME` for every non-`FRONTDOOR_` variable given to a Front Door service."""
+    problems: list[str] = []
+    for name, service in services(document).items():
+        if not is_frontdoor_service(service):
+            continue
+        problems += [f"{name}: {v}" for v in environment(service) if not v.startswith(PREFIX)]
+        if "env_file" in service:
+            problems.append(f"{name}: env_file (unchecked variables)")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, object]:
+    return load_compose(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+def test_every_frontdoor_variable_is_a_setting(
+    compose: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert unknown_frontdoor_variables(compose) == []
+
+    found = services(compose)
+    assert set(REQUIRED) <= {n for n, s in found.items() if is_frontdoor_service(s)}
+    for name, required in REQUIRED.items():
+        env = environment(found[name])
+        missing = {v for v in required if not (env.get(v) or "").strip()}
+        assert not missing, f"{name} lacks {sorted(missing)}"
+
+    # The values parse too (e.g. FRONTDOOR_LOG_FORMAT must be auto, console or json).
+    for name, service in found.items():
+        if not is_frontdoor_service(service):
+            continue
+        for variable in settings_env_names():
+            monkeypatch.delenv(variable, raising=False)
+        for variable, value in environment(service).items():
+            if value is not None:
+                monkeypatch.setenv(variable, value)
+        settings = Settings()
+        if name in {"worker", "api"}:
+            assert settings.temporal_address is not None
+            assert settings.database_url is not None
+
+
+def test_frontdoor_services_use_only_frontdoor_variables(compose: dict[str, object]) -> None:
+    assert foreign_variables(compose) == []
+
+
+CAUGHT = """
+x-env: &env
+  FRONTDOOR_TEMPORAL_ADRESS: temporal:7233
+services:
+  worker:
+    build: .
+    environment:
+      <<: *env
+      FRONTDOOR_DATABASE_URL: postgresql://db/frontdoor
+  api:
+    image: frontdoor:latest
+    environment:
+      - FRONTDOOR_LOG_LEVL=INFO
+      - DATABASE_URL=postgresql://db/frontdoor
+      - FRONTDOOR_API_HOST
+  temporal:
+    image: temporalio/auto-setup
+    environment:
+      - DB=postgres12
+"""
+
+
+def test_the_checks_catch_misspelt_and_foreign_variables() -> None:
+    document = load_compose(CAUGHT)
+    assert unknown_frontdoor_variables(document) == [
+        "worker: FRONTDOOR_TEMPORAL_ADRESS",
+        "api: FRONTDOOR_LOG_LEVL",
+    ]
+    assert foreign_variables(document) == ["api: DATABASE_URL"]
