@@ -12,10 +12,12 @@ Nothing is downloaded: both Temporal binaries come from the dev dependency group
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,6 +56,7 @@ def postgres_server_dsn() -> Iterator[str]:
         yield server.get_uri()
     finally:
         server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -110,9 +113,8 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
         await pool.close()
 
 
-@pytest.fixture(scope="session")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server: timers fire as soon as nothing else is pending."""
+@asynccontextmanager
+async def _time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=DATA_CONVERTER,
         test_server_existing_path=str(
@@ -124,6 +126,21 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server: timers fire as soon as nothing else is pending."""
+    async with _time_skipping() as env:
+        yield env
+
+
+@pytest.fixture
+async def fresh_clock_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own, for tests that move its clock to set dates: the
+    session's server only moves forward, so a date another test passed would be in its past."""
+    async with _time_skipping() as env:
+        yield env
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,13 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from frontdoor.activities.audit import AuditActivities
+from frontdoor.activities.case import CaseActivities
+from frontdoor.activities.deadlines import compute_due
 from frontdoor.logs import get_logger
 from frontdoor.settings import Settings
 from frontdoor.store.pool import create_pool
 from frontdoor.workers.temporal import connect, ensure_search_attributes
+from frontdoor.workflows.referral import ReferralWorkflow
 
 log = get_logger(__name__)
 
@@ -23,7 +26,7 @@ log = get_logger(__name__)
 # pure, so the sandbox may share it (and pydantic) with the worker.
 PASSTHROUGH_MODULES = ("frontdoor.domain", "pydantic", "pydantic_core", "annotated_types")
 
-WORKFLOWS: Sequence[type] = ()
+WORKFLOWS: Sequence[type] = (ReferralWorkflow,)
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:
@@ -36,7 +39,17 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
 def activities_for(pool: asyncpg.Pool) -> list[Callable[..., Any]]:
     """Every activity the workflows call, bound to the worker's pool."""
     audit = AuditActivities(pool)
-    return [audit.record_audit_event]
+    case = CaseActivities(pool)
+    return [
+        audit.record_audit_event,
+        case.register_referral,
+        case.open_task,
+        case.close_task,
+        case.escalate,
+        case.notify,
+        case.record_progress,
+        compute_due,
+    ]
 
 
 def build_worker(

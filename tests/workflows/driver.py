@@ -1,0 +1,185 @@
+"""Drives a referral workflow the way staff would, for the workflow tests: start it, complete its
+tasks by Update, read its state by query, move the time-skipping clock, and replay its history."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from frontdoor.domain.case import CaseState, CompleteTaskOutcome, ReferralSummary, TaskView
+from frontdoor.domain.referral import (
+    Child,
+    ConcernCategory,
+    Consent,
+    HouseholdMember,
+    ReferralDetails,
+    ReferralInput,
+    ReferralSource,
+    Referrer,
+)
+from frontdoor.domain.tasks import (
+    AddInformationInput,
+    CompleteTaskInput,
+    DecisionResult,
+    TaskKind,
+    TaskResult,
+    TaskStatus,
+)
+from frontdoor.workers.converter import DATA_CONVERTER
+from frontdoor.workers.worker import build_worker, sandbox_runner
+from frontdoor.workflows.referral import ReferralWorkflow
+
+LIVED_EXPERIENCE = (
+    "Sam is seven, says home is loud at night and that they often miss breakfast before school."
+)
+
+
+def referral_details(
+    received_at: datetime,
+    *,
+    categories: tuple[ConcernCategory, ...] = (ConcernCategory.neglect,),
+    nhs_number: str | None = None,
+    name: str = "Sam Example",
+) -> ReferralDetails:
+    return ReferralDetails(
+        received_at=received_at,
+        source=ReferralSource.schools,
+        referrer=Referrer(name="A Teacher", organisation="Example Primary", phone="0100 000 000"),
+        child=Child(
+            name=name,
+            date_of_birth=date(2019, 3, 1),
+            address="1 Example Street",
+            nhs_number=nhs_number,
+        ),
+        household=[HouseholdMember(name="Pat Example", relationship="mother",
+                                   parental_responsibility=True)],
+        concern="Arrives hungry most days; bruising seen on the arm.",
+        categories=list(categories),
+        consent=Consent.given,
+    )  # fmt: skip
+
+
+def decision(outcome: str, **extra: object) -> DecisionResult:
+    return DecisionResult.model_validate(
+        {
+            "outcome": outcome,
+            "rationale": "Concerns meet the threshold described.",
+            "lived_experience": LIVED_EXPERIENCE,
+            "household_considered": ["Pat Example"],
+            **extra,
+        }
+    )
+
+
+class Case:
+    """One referral under test."""
+
+    def __init__(
+        self, env: WorkflowEnvironment, handle: WorkflowHandle[ReferralWorkflow, ReferralSummary]
+    ) -> None:
+        self.env = env
+        self.handle = handle
+
+    async def state(self) -> CaseState:
+        return await self.handle.query(ReferralWorkflow.state)
+
+    async def open_task(self, kind: TaskKind, *, attempt: int | None = None) -> TaskView:
+        tasks = [
+            t for t in (await self.state()).tasks
+            if t.kind is kind and t.status is TaskStatus.open
+            and (attempt is None or t.attempt == attempt)
+        ]  # fmt: skip
+        assert len(tasks) == 1, f"expected one open {kind} task, found {len(tasks)}"
+        return tasks[0]
+
+    async def complete(
+        self,
+        kind: TaskKind,
+        result: TaskResult,
+        *,
+        actor: str = "worker-1",
+        agency: str | None = None,
+    ) -> CompleteTaskOutcome:
+        state = await self.state()
+        candidates = [
+            t for t in state.tasks
+            if t.kind is kind and t.status is TaskStatus.open
+            and (agency is None or t.agency == agency)
+        ]  # fmt: skip
+        assert candidates, f"no open {kind} task"
+        return await self.complete_task(candidates[0].task_id, result, actor=actor)
+
+    async def complete_task(
+        self, task_id: str, result: TaskResult, *, actor: str = "worker-1"
+    ) -> CompleteTaskOutcome:
+        return await self.handle.execute_update(
+            ReferralWorkflow.complete_task,
+            CompleteTaskInput(task_id=task_id, actor=actor, result=result),
+            id=f"complete-{task_id}",
+        )
+
+    async def wait_for(self, check: Callable[[CaseState], bool], within: float = 30) -> CaseState:
+        """Poll the case until `check` holds (activities run as real time passes)."""
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            state = await self.state()
+            if check(state):
+                return state
+            assert asyncio.get_running_loop().time() < deadline, "the case never got there"
+            await asyncio.sleep(0.05)
+
+    async def add_information(self, text: str) -> str:
+        outcome = await self.handle.execute_update(
+            ReferralWorkflow.add_information,
+            AddInformationInput(text=text, source="police", actor="worker-2"),
+        )
+        return outcome.review_task_id
+
+    async def advance_to(self, instant: datetime) -> None:
+        """Move the time-skipping server's clock to `instant` (timers in between fire)."""
+        now = await self.env.get_current_time()
+        if instant > now:
+            await self.env.sleep(instant - now)
+
+    async def replay(self) -> int:
+        """Replay the history against the current code; return its number of events."""
+        history = await self.handle.fetch_history()
+        await Replayer(
+            workflows=[ReferralWorkflow],
+            data_converter=DATA_CONVERTER,
+            workflow_runner=sandbox_runner(),
+        ).replay_workflow(history)
+        return len(history.events)
+
+
+@asynccontextmanager
+async def running_worker(
+    env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+) -> AsyncIterator[None]:
+    async with build_worker(env.client, pool, task_queue):
+        yield
+
+
+async def start_case(env: WorkflowEnvironment, task_queue: str, details: ReferralDetails) -> Case:
+    referral = ReferralInput(referral_id=uuid.uuid4(), details=details)
+    handle = await env.client.start_workflow(
+        ReferralWorkflow.run, referral, id=referral.workflow_id, task_queue=task_queue
+    )
+    case = Case(env, handle)
+    await case.wait_for(lambda s: any(t.kind is TaskKind.screening for t in s.tasks))
+    return case
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+HOUR = timedelta(hours=1)

@@ -1,0 +1,287 @@
+"""Every path through a referral, from intake to a closed case, on the time-skipping server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from frontdoor.domain.case import Stage, TaskView
+from frontdoor.domain.policy import Rag, StrategyOutcome
+from frontdoor.domain.tasks import (
+    Agency,
+    AgencyCheckResult,
+    NotSeenReason,
+    ReviewResult,
+    ScreeningResult,
+    StrategyDiscussionResult,
+    TaskKind,
+    TaskStatus,
+    VisitResult,
+    WelfareCheckResult,
+)
+from tests.workflows.driver import (
+    Case,
+    decision,
+    referral_details,
+    running_worker,
+    start_case,
+)
+
+CHECK = AgencyCheckResult(known_to_agency=False, information="Not known.", responder_name="Duty")
+ATTENDEES = ["police", "health", "childrens_social_care"]
+
+
+async def _screen_and_check(case: Case, rag: Rag = Rag.amber) -> None:
+    await case.complete(
+        TaskKind.screening,
+        ScreeningResult(
+            rag=rag, rationale="Needs checks.", agencies=[Agency.police, Agency.health]
+        ),
+    )
+    await case.complete(TaskKind.agency_check, CHECK, agency="police")
+    outcome = await case.complete(TaskKind.agency_check, CHECK, agency="health")
+    assert outcome.stage is Stage.decision  # every check in: the decision opens at once
+
+
+async def _visit(case: Case, *, seen: bool = True, attempt: int | None = None) -> None:
+    now = await case.env.get_current_time()
+    task = await case.open_task(TaskKind.visit, attempt=attempt)
+    result = VisitResult(
+        visited_at=now, child_seen=seen, seen_alone=seen,
+        not_seen_reason=None if seen else NotSeenReason.no_access,
+        observations="Home visited.", child_words="I like football." if seen else None,
+    )  # fmt: skip
+    await case.complete_task(task.task_id, result, actor="sw-1")
+
+
+async def _strategy(case: Case, outcome: StrategyOutcome) -> None:
+    await case.complete(
+        TaskKind.strategy_discussion,
+        StrategyDiscussionResult(
+            held_at=await case.env.get_current_time(), attendees=ATTENDEES, outcome=outcome,
+            rationale="Agreed by all three agencies.",
+        ),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("outcome", ["nfa", "advice", "early_help"])
+async def test_decisions_that_close_the_case(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, outcome: str
+) -> None:
+    async with running_worker(time_skipping_env, pool, task_queue):
+        now = await time_skipping_env.get_current_time()
+        case = await start_case(time_skipping_env, task_queue, referral_details(now))
+        await _screen_and_check(case)
+        answer = await case.complete(TaskKind.decision, decision(outcome))
+        summary = await case.handle.result()
+
+    assert answer.stage is Stage.closed
+    assert summary.outcome == outcome
+    assert summary.deadlines_met == {
+        "screening": True, "decision": True, "referrer_told": True
+    }  # fmt: skip
+    assert not summary.child_seen
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT stage, outcome, decided_at, referrer_told_at FROM referral"
+            " WHERE workflow_id = $1",
+            case.handle.id,
+        )
+        told = await conn.fetchval(
+            "SELECT count(*) FROM notification WHERE workflow_id = $1 AND kind = 'referrer_told'",
+            case.handle.id,
+        )
+    assert row is not None and (row["stage"], row["outcome"]) == ("closed", outcome)
+    assert row["decided_at"] is not None and row["referrer_told_at"] is not None
+    assert told == 1
+    assert await case.replay() < 500
+
+
+async def test_assessment_leads_to_a_visit_where_the_child_is_seen(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+) -> None:
+    async with running_worker(time_skipping_env, pool, task_queue):
+        now = await time_skipping_env.get_current_time()
+        case = await start_case(time_skipping_env, task_queue, referral_details(now))
+        await _screen_and_check(case, Rag.green)
+        answer = await case.complete(TaskKind.decision, decision("assessment"))
+        assert answer.stage is Stage.visit
+        visit = await case.open_task(TaskKind.visit)
+        # Five working days from the decision.
+        assert visit.due_at - visit.counts_from >= timedelta(days=5)
+        await _visit(case)
+        summary = await case.handle.result()
+
+    assert summary.child_seen and summary.deadlines_met["visit"]
+    assert summary.milestones["child_seen"] >= summary.milestones["decided"]
+    assert await case.replay() < 500
+
+
+@pytest.mark.parametrize(
+    ("strategy_outcome", "visits"),
+    [(StrategyOutcome.section_47, 1), (StrategyOutcome.assessment, 1), (StrategyOutcome.nfa, 0)],
+)
+async def test_strategy_discussion_outcomes(
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    strategy_outcome: StrategyOutcome,
+    visits: int,
+) -> None:
+    async with running_worker(time_skipping_env, pool, task_queue):
+        now = await time_skipping_env.get_current_time()
+        case = await start_case(time_skipping_env, task_queue, referral_details(now))
+        await _screen_and_check(case, Rag.red)
+        answer = await case.complete(TaskKind.decision, decision("strategy_discussion"))
+        assert answer.stage is Stage.strategy_discussion
+        strategy = await case.open_task(TaskKind.strategy_discussion)
+        assert strategy.due_at > strategy.counts_from
+        await _strategy(case, strategy_outcome)
+        if visits:
+            visit = await case.open_task(TaskKind.visit)
+            expected = (
+                timedelta(hours=24) if strategy_outcome is StrategyOutcome.section_47 else None
+            )
+            if expected is not None:
+                assert visit.due_at - visit.counts_from == expected
+            await _visit(case)
+        summary = await case.handle.result()
+
+    assert summary.strategy_outcome == strategy_outcome.value
+    assert summary.child_seen is bool(visits)
+    assert await case.replay() < 500
+
+
+async def test_immediate_protection_opens_strategy_and_visit_together(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+) -> None:
+    async with running_worker(time_skipping_env, pool, task_queue):
+        now = await time_skipping_env.get_current_time()
+        case = await start_case(time_skipping_env, task_queue, referral_details(now))
+        answer = await case.complete(
+            TaskKind.screening,
+            ScreeningResult(rag=Rag.red, rationale="Injury.", immediate_risk=True,
+                            agencies=[Agency.police, Agency.health]),
+        )  # fmt: skip
+        # Immediate risk: the decision opens at once, alongside the checks.
+        assert answer.stage is Stage.decision
+        kinds = {t.kind for t in (await case.state()).tasks if t.status is TaskStatus.open}
+        assert kinds == {TaskKind.agency_check, TaskKind.decision}
+
+        answer = await case.complete(TaskKind.decision, decision("immediate_protection"))
+        assert answer.stage is Stage.strategy_discussion
+        strategy = await case.open_task(TaskKind.strategy_discussion)
+        visit = await case.open_task(TaskKind.visit)
+        assert strategy.due_at - strategy.counts_from == timedelta(hours=2)
+        assert visit.due_at - visit.counts_from == timedelta(hours=24)
+        await _strategy(case, StrategyOutcome.section_47)
+        assert (await case.state()).stage is Stage.visit
+        await _visit(case)
+        summary = await case.handle.result()
+
+    state = await case.state()
+    # Checks never answered are cancelled when the case closes, not left open.
+    assert {t.status for t in state.tasks if t.kind is TaskKind.agency_check} == {
+        TaskStatus.cancelled
+    }
+    assert summary.child_seen
+    assert await case.replay() < 500
+
+
+async def test_two_failed_visits_escalate_and_bring_in_the_police(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+) -> None:
+    async with running_worker(time_skipping_env, pool, task_queue):
+        now = await time_skipping_env.get_current_time()
+        case = await start_case(time_skipping_env, task_queue, referral_details(now))
+        await _screen_and_check(case, Rag.red)
+        await case.complete(TaskKind.decision, decision("assessment"))
+        await _visit(case, seen=False, attempt=1)
+        second = await case.open_task(TaskKind.visit, attempt=2)
+        assert second.due_at - second.counts_from == timedelta(hours=24)
+        state = await case.state()
+        assert [(e.level, e.role.value) for e in state.escalations] == [(1, "team_manager")]
+        assert not await _open_welfare_checks(case)
+
+        await _visit(case, seen=False, attempt=2)
+        state = await case.state()
+        assert [(e.level, e.role.value) for e in state.escalations] == [
+            (1, "team_manager"), (2, "service_manager"),
+        ]  # fmt: skip
+        assert state.escalation_level == 2
+        welfare = await _open_welfare_checks(case)
+        assert len(welfare) == 1 and welfare[0].agency is Agency.police
+        await case.complete(
+            TaskKind.police_welfare_check,
+            WelfareCheckResult(child_seen=True, observations="Child at grandmother's."),
+            actor="pc-1",
+        )
+        await _visit(case, seen=True, attempt=3)
+        summary = await case.handle.result()
+
+    assert summary.child_seen and summary.highest_escalation_level == 2
+    assert await case.replay() < 500
+
+
+async def _open_welfare_checks(case: Case) -> list[TaskView]:
+    return [
+        t for t in (await case.state()).tasks
+        if t.kind is TaskKind.police_welfare_check and t.status is TaskStatus.open
+    ]  # fmt: skip
+
+
+async def test_new_information_raising_amber_to_red_tightens_deadlines_ahead(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+) -> None:
+    async with running_worker(time_skipping_env, pool, task_queue):
+        now = await time_skipping_env.get_current_time()
+        case = await start_case(time_skipping_env, task_queue, referral_details(now))
+        await case.complete(
+            TaskKind.screening,
+            ScreeningResult(rag=Rag.amber, rationale="Checks.", agencies=[Agency.police]),
+        )
+        before = await case.state()
+        review_id = await case.add_information("Police report a new incident at the address.")
+        review = await case.open_task(TaskKind.review_new_information)
+        assert review.task_id == review_id
+        assert review.due_at - review.opened_at == timedelta(hours=2)
+        await case.complete(
+            TaskKind.review_new_information, ReviewResult(rag=Rag.red, rationale="Escalating risk.")
+        )
+        after = await case.state()
+
+    assert after.rag is Rag.red
+    assert after.deadlines["decision"] == min(
+        before.deadlines["decision"], before.received_at + timedelta(hours=4)
+    )
+    assert after.deadlines["checks"] <= before.deadlines["checks"]
+    check = next(t for t in after.tasks if t.kind is TaskKind.agency_check)
+    assert check.due_at == after.deadlines["checks"]
+    assert any(e.event == "information_added" for e in after.timeline)
+    await case.handle.terminate("test over")
+    assert await case.replay() < 500
+
+
+async def test_back_dated_referral_escalates_to_every_passed_rung_in_order(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+) -> None:
+    async with running_worker(time_skipping_env, pool, task_queue):
+        now = await time_skipping_env.get_current_time()
+        received = now - timedelta(days=2)
+        case = await start_case(time_skipping_env, task_queue, referral_details(received))
+        await case.open_task(TaskKind.screening)
+        state = await case.wait_for(lambda s: len(s.escalations) == 4)
+        await case.handle.terminate("test over")
+
+    due = received + timedelta(hours=2)
+    assert [(e.level, e.rung_at) for e in state.escalations] == [
+        (0, due - timedelta(minutes=30)),
+        (1, due),
+        (2, due + timedelta(hours=1)),
+        (3, due + timedelta(hours=2)),
+    ]
+    assert all(e.fired_at >= now - timedelta(seconds=5) for e in state.escalations)
+    assert state.escalation_level == 3
