@@ -6,6 +6,8 @@ instant, and the clock is moved past it, as real time would.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
@@ -38,8 +40,9 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
             ScreeningResult(rag=Rag.amber, rationale="Repeated hunger and bruising.",
                             agencies=[Agency.police, Agency.health]),
         )  # fmt: skip
-        screened = received + HOUR / 2
         state = await case.state()
+        screened = state.milestones["screened"]
+        assert screened - (received + HOUR / 2) < HOUR / 60  # the moment it was submitted
         assert state.deadlines["checks"] == screened + 6 * HOUR
         # One working day: Tuesday 1 June 2027 16:00 BST.
         assert state.deadlines["decision"] == utc(2027, 6, 1, 15)
@@ -55,15 +58,24 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
         await case.advance_to(utc(2027, 6, 6, 12))
         state = await case.state()
 
-    fired = [(e.kind.value, e.level, e.rung_at, e.fired_at) for e in state.escalations]
+    agency_of = {t.task_id: t.agency for t in state.tasks}
+    fired = [
+        (f"{e.kind.value}:{agency_of[e.task_id] or ''}", e.level, e.rung_at, e.fired_at)
+        for e in state.escalations
+    ]
     for _kind, _level, rung_at, fired_at in fired:
-        assert fired_at == rung_at, "a rung fired at the wrong instant"
+        # A timer fires at its instant, never before; the server adds milliseconds at most.
+        assert rung_at <= fired_at < rung_at + timedelta(seconds=1), "a rung fired off time"
 
     # Screening: done in 30 minutes, before its reminder at due - W/4 (1h30): no rung fired.
-    assert _rungs(fired, "screening") == []
-    # The health check, W = 6 h from screening: reminder, team, service, head of service.
+    assert _rungs(fired, "screening:") == []
     checks_due = screened + 6 * HOUR
-    assert [(lvl, at) for lvl, at, _ in _rungs(fired, "agency_check")] == [
+    # Police answered at 5 h, after its reminder (W = 6 h, so due - 1 h 30) and before it was due.
+    assert [(lvl, at) for lvl, at, _ in _rungs(fired, "agency_check:police")] == [
+        (0, checks_due - 1.5 * HOUR)
+    ]
+    # Health never answered: reminder, team manager, service manager, head of service.
+    assert [(lvl, at) for lvl, at, _ in _rungs(fired, "agency_check:health")] == [
         (0, checks_due - 1.5 * HOUR),
         (1, checks_due),
         (2, checks_due + 3 * HOUR),
@@ -71,7 +83,7 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
     ]
     # The decision, W = 96 h (Friday 16:00 to Tuesday 16:00 BST).
     decision_due = utc(2027, 6, 1, 15)
-    assert [(lvl, at) for lvl, at, _ in _rungs(fired, "decision")] == [
+    assert [(lvl, at) for lvl, at, _ in _rungs(fired, "decision:")] == [
         (0, decision_due - 24 * HOUR),
         (1, decision_due),
         (2, decision_due + 48 * HOUR),
@@ -79,7 +91,7 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
     ]
     # The decision opened when the checks were due, with the health check shown as missing.
     decision_task = next(t for t in state.tasks if t.kind is TaskKind.decision)
-    assert decision_task.opened_at == checks_due
+    assert checks_due <= decision_task.opened_at < checks_due + timedelta(seconds=1)
     assert decision_task.missing_checks == [Agency.health]
     assert state.escalation_level == 3
     assert await case.replay() < 500
@@ -109,4 +121,5 @@ async def test_deadlines_across_the_clock_change_and_from_a_weekend(
         # Tuesday 8 June 2027 09:00 BST.
         assert (await weekend.state()).deadlines["decision"] == utc(2027, 6, 8, 8)
         # Green checks: 24 clock hours from screening.
-        assert (await autumn.state()).deadlines["checks"] == utc(2027, 10, 28, 9) + 24.25 * HOUR
+        autumn_state = await autumn.state()
+        assert autumn_state.deadlines["checks"] == autumn_state.milestones["screened"] + 24 * HOUR

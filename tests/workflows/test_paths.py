@@ -181,8 +181,8 @@ async def test_immediate_protection_opens_strategy_and_visit_together(
         assert (await case.state()).stage is Stage.visit
         await _visit(case)
         summary = await case.handle.result()
+        state = await case.state()  # a closed case answers queries too (the worker replays it)
 
-    state = await case.state()
     # Checks never answered are cancelled when the case closes, not left open.
     assert {t.status for t in state.tasks if t.kind is TaskKind.agency_check} == {
         TaskStatus.cancelled
@@ -247,7 +247,7 @@ async def test_new_information_raising_amber_to_red_tightens_deadlines_ahead(
         review_id = await case.add_information("Police report a new incident at the address.")
         review = await case.open_task(TaskKind.review_new_information)
         assert review.task_id == review_id
-        assert review.due_at - review.opened_at == timedelta(hours=2)
+        assert review.due_at - review.counts_from == timedelta(hours=2)
         await case.complete(
             TaskKind.review_new_information, ReviewResult(rag=Rag.red, rationale="Escalating risk.")
         )

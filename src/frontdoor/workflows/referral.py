@@ -184,9 +184,11 @@ class ReferralWorkflow(CaseEffects):
             await self._on_review(result)
         elif isinstance(result, WelfareCheckResult):
             self._note(workflow.now(), "welfare_check_done", f"child seen: {result.child_seen}")
-        else:  # an agency check
+        else:  # an agency check; the last one in opens the decision before this answer returns
             self._refresh_missing_checks()
             self._checks_version += 1
+            if self._all_checks_in():
+                await self._open_decision_if_due()
         event.opened = [task_id for task_id in self._tasks if task_id not in before]
 
     # ---- what each completion leads to --------------------------------------------------
