@@ -141,6 +141,7 @@ class Case:
             ReferralWorkflow.add_information,
             AddInformationInput(text=text, source="police", actor="worker-2"),
         )
+        assert outcome.review_task_id is not None, "no review task was opened"
         return outcome.review_task_id
 
     async def advance_to(self, instant: datetime) -> None:

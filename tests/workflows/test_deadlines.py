@@ -96,6 +96,27 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
     assert state.escalation_level == 3
     assert await case.replay() < 500
 
+    # Every rung is recorded once in the audit trail and queued once for the person told.
+    async with pool.acquire() as conn:
+        audited = await conn.fetch(
+            "SELECT kind, details FROM audit_event WHERE workflow_id = $1"
+            " AND kind IN ('escalated', 'reminder_sent')",
+            case.handle.id,
+        )
+        queued = await conn.fetch(
+            "SELECT kind, recipient_team, recipient_role FROM notification"
+            " WHERE workflow_id = $1 AND kind IN ('escalation', 'reminder')",
+            case.handle.id,
+        )
+        case_row = await conn.fetchrow(
+            "SELECT escalation_level, stage FROM referral WHERE workflow_id = $1", case.handle.id
+        )
+    assert len(audited) == len(queued) == len(state.escalations)
+    assert ("escalation", "front_door_managers", "head_of_service") in {
+        (r["kind"], r["recipient_team"], r["recipient_role"]) for r in queued
+    }
+    assert case_row is not None and case_row["escalation_level"] == 3
+
 
 async def test_deadlines_across_the_clock_change_and_from_a_weekend(
     fresh_clock_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str

@@ -285,3 +285,22 @@ async def test_back_dated_referral_escalates_to_every_passed_rung_in_order(
     ]
     assert all(e.fired_at >= now - timedelta(seconds=5) for e in state.escalations)
     assert state.escalation_level == 3
+
+
+async def test_immediate_protection_seen_before_the_strategy_discussion_waits_for_it(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+) -> None:
+    async with running_worker(time_skipping_env, pool, task_queue):
+        now = await time_skipping_env.get_current_time()
+        case = await start_case(time_skipping_env, task_queue, referral_details(now))
+        await _screen_and_check(case, Rag.red)
+        await case.complete(TaskKind.decision, decision("immediate_protection"))
+        await _visit(case)
+        state = await case.state()
+        assert state.stage is Stage.strategy_discussion
+        assert (await case.open_task(TaskKind.strategy_discussion)).status is TaskStatus.open
+        await _strategy(case, StrategyOutcome.section_47)
+        summary = await case.handle.result()
+
+    assert summary.child_seen and summary.strategy_outcome == "section_47"
+    assert await case.replay() < 500

@@ -108,7 +108,9 @@ class CompleteTaskOutcome(BaseModel):
 
 
 class AddInformationOutcome(BaseModel):
-    review_task_id: str
+    """The answer to new information: the review task opened (none if the case had closed)."""
+
+    review_task_id: str | None
     stage: Stage
 
 

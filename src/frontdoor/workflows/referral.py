@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from frontdoor.activities.case import CaseActivities
@@ -84,6 +85,13 @@ class ReferralWorkflow(CaseEffects):
     async def complete_task(self, params: CompleteTaskInput) -> CompleteTaskOutcome:
         """Complete an open task; answers once the tasks that follow are in the inbox."""
         task = self._tasks[params.task_id]
+        if not task.is_open:
+            # Two completions validated in the same activation: the first one applied wins.
+            raise ApplicationError(
+                f"task {params.task_id} is already {task.view.status.value}",
+                type="TaskNotOpen",
+                non_retryable=True,
+            )
         task.view.status = TaskStatus.completed
         task.view.completed_at = workflow.now()
         task.view.completed_by = params.actor
@@ -111,7 +119,9 @@ class ReferralWorkflow(CaseEffects):
         event = _Event("information_added", info=params)
         self._events.append(event)
         await workflow.wait_condition(lambda: event.done)
-        return AddInformationOutcome(review_task_id=event.opened[0], stage=self._state.stage)
+        return AddInformationOutcome(
+            review_task_id=event.opened[0] if event.opened else None, stage=self._state.stage
+        )
 
     @add_information.validator
     def _validate_add_information(self, params: AddInformationInput) -> None:
@@ -153,11 +163,25 @@ class ReferralWorkflow(CaseEffects):
             event.done = True
             self._publish()
 
+        # Requests accepted just before the case closed are still recorded, never dropped.
+        while self._events:
+            await self._after_close(self._events.popleft())
         # Let every handler answer and every ladder settle before the workflow completes.
-        await workflow.wait_condition(lambda: not self._events)
         await asyncio.gather(*self._watchers)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._summary()
+
+    async def _after_close(self, event: _Event) -> None:
+        if event.task_id is not None:
+            await self._close_task(self._tasks[event.task_id], TaskStatus.completed)
+        elif event.info is not None:
+            self._note(
+                workflow.now(), "information_added", f"from {event.info.source}: {event.info.text}"
+            )
+            await self._record(
+                "information_added", f"information/late/{self._revision}", event.info.actor
+            )
+        event.done = True
 
     async def _handle(self, event: _Event) -> None:
         if event.kind == "checks_window_closed":
@@ -292,7 +316,9 @@ class ReferralWorkflow(CaseEffects):
         self._state.strategy_outcome = result.outcome.value
         self._state.milestones["strategy_held"] = result.held_at
         self._note(workflow.now(), "strategy_discussion_held", f"outcome {result.outcome.value}")
-        if self._open_of(TaskKind.visit):
+        if "child_seen" in self._state.milestones:
+            await self._close_case()  # immediate protection: the child was seen first
+        elif self._open_of(TaskKind.visit):
             self._state.stage = Stage.visit  # immediate protection: the visit is already open
         elif result.outcome.value == "nfa":
             await self._close_case()
@@ -312,7 +338,10 @@ class ReferralWorkflow(CaseEffects):
         if result.child_seen:
             self._state.milestones["child_seen"] = result.visited_at
             self._note(workflow.now(), "child_seen", "seen alone" if result.seen_alone else "")
-            await self._close_case()
+            if self._open_of(TaskKind.strategy_discussion):
+                self._state.stage = Stage.strategy_discussion  # still to be held
+            else:
+                await self._close_case()
             return
         attempt = task.view.attempt
         reason = f"visit attempt {attempt}: child not seen ({result.not_seen_reason})"
