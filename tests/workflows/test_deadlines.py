@@ -11,9 +11,22 @@ from datetime import datetime, timedelta
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.domain.policy import Rag
-from frontdoor.domain.tasks import Agency, AgencyCheckResult, ScreeningResult, TaskKind
-from tests.workflows.driver import HOUR, referral_details, running_worker, start_case, utc
+from frontdoor.domain.policy import Rag, StrategyOutcome
+from frontdoor.domain.tasks import (
+    Agency,
+    AgencyCheckResult,
+    ScreeningResult,
+    StrategyDiscussionResult,
+    TaskKind,
+)
+from tests.workflows.driver import (
+    HOUR,
+    decision,
+    referral_details,
+    running_worker,
+    start_case,
+    utc,
+)
 
 
 def _rungs(
@@ -144,3 +157,57 @@ async def test_deadlines_across_the_clock_change_and_from_a_weekend(
         # Green checks: 24 clock hours from screening.
         autumn_state = await autumn.state()
         assert autumn_state.deadlines["checks"] == autumn_state.milestones["screened"] + 24 * HOUR
+
+
+async def test_strategy_discussion_and_visit_ladders_over_a_weekend(
+    fresh_clock_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+) -> None:
+    # Thursday 3 June 2027 10:00 BST, red.
+    received = utc(2027, 6, 3, 9)
+    async with running_worker(fresh_clock_env, pool, task_queue):
+        case = await start_case(fresh_clock_env, task_queue, referral_details(received))
+        await case.advance_to(received + HOUR / 4)
+        await case.complete(
+            TaskKind.screening,
+            ScreeningResult(rag=Rag.red, rationale="Injury.", agencies=[Agency.police]),
+        )
+        await case.complete(
+            TaskKind.agency_check,
+            AgencyCheckResult(known_to_agency=True, information="Known.", responder_name="PC"),
+        )
+        # Decided on Friday 4 June 2027 at 14:00 BST: the discussion is due Monday 14:00 BST.
+        await case.advance_to(utc(2027, 6, 4, 13))
+        await case.complete(TaskKind.decision, decision("strategy_discussion"))
+        state = await case.state()
+        decided = state.milestones["decided"]
+        strategy = await case.open_task(TaskKind.strategy_discussion)
+        assert strategy.counts_from == decided
+        assert strategy.due_at == decided + 72 * HOUR  # Friday to Monday, same wall-clock time
+        assert state.deadlines["strategy_discussion"] == strategy.due_at
+        await case.advance_to(strategy.due_at + 37 * HOUR)
+        held = await fresh_clock_env.get_current_time()
+        await case.complete(
+            TaskKind.strategy_discussion,
+            StrategyDiscussionResult(
+                held_at=held, attendees=["police", "health", "childrens_social_care"],
+                outcome=StrategyOutcome.section_47, rationale="Section 47 enquiry agreed.",
+            ),
+        )  # fmt: skip
+        visit = await case.open_task(TaskKind.visit)
+        assert visit.due_at == held + 24 * HOUR
+        await case.advance_to(visit.due_at + 25 * HOUR)
+        state = await case.state()
+        await case.handle.terminate("test over")
+
+    by_task: dict[str, list[tuple[int, datetime]]] = {}
+    for e in state.escalations:
+        by_task.setdefault(e.task_id, []).append((e.level, e.rung_at))
+        assert e.rung_at <= e.fired_at < e.rung_at + timedelta(seconds=1)
+    due = strategy.due_at
+    assert by_task[strategy.task_id] == [
+        (0, due - 18 * HOUR), (1, due), (2, due + 36 * HOUR),
+    ]  # fmt: skip
+    due = visit.due_at
+    assert by_task[visit.task_id] == [
+        (0, due - 6 * HOUR), (1, due), (2, due + 12 * HOUR), (3, due + 24 * HOUR),
+    ]  # fmt: skip

@@ -302,12 +302,10 @@ class ReferralWorkflow(CaseEffects):
             await self._open_visit(now, "assessment")
         else:  # a strategy discussion, with a visit at once for immediate protection
             self._state.stage = Stage.strategy_discussion
+            due = await self._due(Step.strategy_discussion, now, outcome=result.outcome)
+            self._state.deadlines["strategy_discussion"] = due.due_at
             await self._open(
-                TaskKind.strategy_discussion,
-                Team.managers,
-                Step.strategy_discussion,
-                now,
-                outcome=result.outcome,
+                TaskKind.strategy_discussion, Team.managers, Step.strategy_discussion, now, due=due
             )
             if result.outcome == "immediate_protection":
                 await self._open_visit(now, "immediate_protection", stage=Stage.strategy_discussion)
