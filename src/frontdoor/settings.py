@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     temporal_port: int = Field(default=7233, ge=1, le=65535)
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    auth_secret: SecretStr | None = Field(
+        default=None,
+        description="key that signs staff tokens (HS256); unset uses a key made once per state dir",
+    )
+    auth_issuer: str = "frontdoor"
+    auth_audience: str = "frontdoor-api"
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"
 

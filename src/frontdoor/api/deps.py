@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 import asyncpg
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
+from frontdoor.api.auth import AuthError, StaffRole, User, verify_token
+from frontdoor.api.errors import ApiError
 from frontdoor.settings import Settings
 
 
@@ -41,3 +45,41 @@ def get_app_settings(request: Request) -> Settings:
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+_bearer = HTTPBearer(auto_error=False, description="A staff token from `frontdoor token`")
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The caller, from `Authorization: Bearer <token>`; 401 without a valid token."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "send Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        return verify_token(get_app_settings(request), credentials.credentials)
+    except AuthError as err:
+        raise ApiError(
+            401, "unauthenticated", str(err), headers={"WWW-Authenticate": "Bearer"}
+        ) from err
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(*roles: StaffRole) -> Callable[[User], User]:
+    """A dependency that lets in only users holding one of `roles` (403 otherwise)."""
+    allowed = ", ".join(role.value for role in roles)
+
+    def check(user: CurrentUser) -> User:
+        if not user.has(*roles):
+            raise ApiError(403, "forbidden", f"this needs one of the roles: {allowed}")
+        return user
+
+    return check

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from typing import Annotated
 
 import typer
 
@@ -86,6 +87,33 @@ def migrate() -> None:
         raise _fail("set FRONTDOOR_DATABASE_URL to the database to migrate")
     applied = asyncio.run(apply(settings.database_url))
     typer.echo(f"applied {len(applied)} migration(s): {applied}" if applied else "up to date")
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option(help="the user id the token names")],
+    role: Annotated[list[str], typer.Option(help="practitioner, manager, agency or engineer")],
+    agency: Annotated[str | None, typer.Option(help="for role agency: police, health, ...")] = None,
+    name: Annotated[str | None, typer.Option(help="display name (default: the user id)")] = None,
+    hours: Annotated[float, typer.Option(help="how long the token is valid")] = 12.0,
+) -> None:
+    """Print a signed staff token for development (the key from settings or the state folder)."""
+    from datetime import timedelta
+
+    from pydantic import ValidationError
+
+    from frontdoor.api.auth import User, issue_token
+
+    settings = get_settings()
+    try:
+        person = User(user_id=user, name=name or user, roles=role, agency=agency)  # type: ignore[arg-type]
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"] else e["msg"]
+            for e in err.errors()
+        )
+        raise _fail(problems) from err
+    typer.echo(issue_token(settings, person, ttl=timedelta(hours=hours)))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ class TaskView(BaseModel):
     due_at: datetime
     attempt: int = 1
     escalation_level: int = 0
+    # Claims live in the inbox (PostgreSQL); the API fills this in when it shows the case.
+    assignee: str | None = None
     completed_at: datetime | None = None
     completed_by: str | None = None
     result: TaskResult | None = None
@@ -131,6 +133,8 @@ class CaseProgress(BaseModel):
     exploitation_risk: str | None = None
     deadlines: dict[str, datetime] = Field(default_factory=dict)
     milestones: dict[str, datetime] = Field(default_factory=dict)
+    # The earliest due time among open tasks: overdue is `next_due_at <= now`, always current.
+    next_due_at: datetime | None = None
 
 
 def public_summary(result: TaskResult | None) -> dict[str, Any]:

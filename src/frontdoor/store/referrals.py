@@ -40,7 +40,8 @@ def _progress_values(progress: CaseProgress) -> list[object]:
     """The values for $2.. of the progress columns, in the order both statements below list them:
     revision, stage, rag, immediate_risk, re_referral, escalation_level, outcome,
     strategy_outcome, exploitation_risk, deadlines, milestones, then the typed deadline columns
-    and the typed milestone columns in the order of DEADLINE_COLUMNS and MILESTONE_COLUMNS."""
+    and the typed milestone columns in the order of DEADLINE_COLUMNS and MILESTONE_COLUMNS,
+    then next_due_at."""
     dumped = progress.model_dump(mode="json")
     return [
         progress.revision,
@@ -56,6 +57,7 @@ def _progress_values(progress: CaseProgress) -> list[object]:
         json.dumps(dumped["milestones"]),
         *(progress.deadlines.get(key) for key in DEADLINE_COLUMNS),
         *(progress.milestones.get(key) for key in MILESTONE_COLUMNS),
+        progress.next_due_at,
     ]
 
 
@@ -70,6 +72,7 @@ async def upsert_referral(conn: Conn, referral: RegisterReferralInput) -> bool:
             screening_due_at, checks_due_at, decision_due_at, referrer_told_due_at,
             strategy_due_at, visit_due_at,
             screened_at, decided_at, referrer_told_at, strategy_held_at, child_seen_at, closed_at,
+            next_due_at,
             referral_id, policy_version, received_at, source_code,
             child_nhs_number, child_match_key
         )
@@ -77,7 +80,8 @@ async def upsert_referral(conn: Conn, referral: RegisterReferralInput) -> bool:
             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
             $13, $14, $15, $16, $17, $18,
             $19, $20, $21, $22, $23, $24,
-            $25, $26, $27, $28, $29, $30
+            $25,
+            $26, $27, $28, $29, $30, $31
         )
         ON CONFLICT DO NOTHING
         RETURNING true
@@ -152,7 +156,7 @@ async def apply_progress(conn: Conn, workflow_id: str, progress: CaseProgress) -
             referrer_told_due_at = $16, strategy_due_at = $17, visit_due_at = $18,
             screened_at = $19, decided_at = $20, referrer_told_at = $21,
             strategy_held_at = $22, child_seen_at = $23, closed_at = $24,
-            updated_at = now()
+            next_due_at = $25, updated_at = now()
         WHERE workflow_id = $1 AND revision < $2
         RETURNING true
         """,

@@ -132,6 +132,9 @@ class CaseEffects:
             exploitation_risk=s.exploitation_risk,
             deadlines=dict(s.deadlines),
             milestones=dict(s.milestones),
+            next_due_at=min(
+                (t.view.due_at for t in self._tasks.values() if t.is_open), default=None
+            ),
         )
 
     def _publish(self) -> None:

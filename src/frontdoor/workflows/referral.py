@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from frontdoor.activities.case import CaseActivities
@@ -28,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from frontdoor.domain.policy import Rag, Step
     from frontdoor.domain.records import RegisterReferralInput
-    from frontdoor.domain.referral import ReferralInput, child_match_key
+    from frontdoor.domain.referral import ReferralDetails, ReferralInput, child_match_key
     from frontdoor.domain.tasks import (
         AddInformationInput,
         Agency,
@@ -47,7 +46,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from frontdoor.workflows.effects import DB_RETRY, DB_TIMEOUT, CaseEffects
     from frontdoor.workflows.ladder import TrackedTask
-    from frontdoor.workflows.validation import validate_completion
+    from frontdoor.workflows.validation import (
+        case_closed,
+        rejected,
+        task_not_open,
+        validate_completion,
+    )
 
 RAG_ORDER = {Rag.green: 0, Rag.amber: 1, Rag.red: 2}
 CLOSING_OUTCOMES = {"nfa", "advice", "early_help"}
@@ -81,17 +85,18 @@ class ReferralWorkflow(CaseEffects):
         """The live case: stage, RAG, deadlines, tasks, escalations, outcome, timeline."""
         return self._snapshot()
 
+    @workflow.query
+    def intake(self) -> ReferralDetails:
+        """What was taken in at intake (personal data: the API decides who may see which part)."""
+        return self._input.details
+
     @workflow.update
     async def complete_task(self, params: CompleteTaskInput) -> CompleteTaskOutcome:
         """Complete an open task; answers once the tasks that follow are in the inbox."""
         task = self._tasks[params.task_id]
         if not task.is_open:
             # Two completions validated in the same activation: the first one applied wins.
-            raise ApplicationError(
-                f"task {params.task_id} is already {task.view.status.value}",
-                type="TaskNotOpen",
-                non_retryable=True,
-            )
+            raise task_not_open(task.view)
         task.view.status = TaskStatus.completed
         task.view.completed_at = workflow.now()
         task.view.completed_by = params.actor
@@ -107,10 +112,10 @@ class ReferralWorkflow(CaseEffects):
     @complete_task.validator
     def _validate_complete_task(self, params: CompleteTaskInput) -> None:
         if self._state.stage is Stage.closed:
-            raise ValueError("the case is closed")
+            raise case_closed("the case is closed")
         task = self._tasks.get(params.task_id)
         if task is None:
-            raise ValueError(f"task {params.task_id} is not a task of this referral")
+            raise rejected(f"task {params.task_id} is not a task of this referral")
         validate_completion(task.view, params, self._input.details, self._state, workflow.now())
 
     @workflow.update
@@ -126,7 +131,7 @@ class ReferralWorkflow(CaseEffects):
     @add_information.validator
     def _validate_add_information(self, params: AddInformationInput) -> None:
         if self._state.stage is Stage.closed:
-            raise ValueError("the case is closed; new information starts a new referral")
+            raise case_closed("the case is closed; new information starts a new referral")
 
     # ---- the run loop -------------------------------------------------------------------
 
