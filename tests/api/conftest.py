@@ -1,18 +1,26 @@
-"""An HTTP client on the API app, with its lifespan run, against real servers."""
+"""The API over HTTP (httpx against the app, its lifespan run) with a real worker, the Temporal
+dev server and real PostgreSQL; and tokens for each kind of staff."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 
+import asyncpg
 import httpx
 import pytest
+from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from frontdoor.api.app import create_app
+from frontdoor.api.auth import StaffRole, User, issue_token
+from frontdoor.domain.tasks import Agency
 from frontdoor.settings import Settings
+from frontdoor.workers.worker import build_worker
 
 ClientFactory = Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]
+TEST_SECRET = SecretStr("test-signing-key-that-is-long-enough-for-hs256")
 
 
 @asynccontextmanager
@@ -30,15 +38,63 @@ def api_client_for() -> ClientFactory:
     return _api_client
 
 
+def _settings(env: WorkflowEnvironment, database_url: str, task_queue: str) -> Settings:
+    return Settings(
+        temporal_address=env.client.service_client.config.target_host,
+        database_url=database_url,
+        task_queue=task_queue,
+        auth_secret=TEST_SECRET,
+    )
+
+
 @pytest.fixture
 async def api_client(
     dev_env: WorkflowEnvironment, database_url: str, task_queue: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The API on the dev server and the test's own database."""
-    settings = Settings(
-        temporal_address=dev_env.client.service_client.config.target_host,
-        database_url=database_url,
-        task_queue=task_queue,
-    )
-    async with _api_client(settings) as client:
+    """The API on the dev server and the test's own database (no worker)."""
+    async with _api_client(_settings(dev_env, database_url, task_queue)) as client:
         yield client
+
+
+@dataclass
+class Staff:
+    """Authorization headers for the people in the tests."""
+
+    settings: Settings
+
+    def headers(self, user: str, *roles: StaffRole, agency: Agency | None = None) -> dict[str, str]:
+        person = User(user_id=user, name=user.title(), roles=list(roles), agency=agency)
+        return {"Authorization": f"Bearer {issue_token(self.settings, person)}"}
+
+    @property
+    def practitioner(self) -> dict[str, str]:
+        return self.headers("pat.practitioner", StaffRole.practitioner)
+
+    @property
+    def manager(self) -> dict[str, str]:
+        return self.headers("mo.manager", StaffRole.manager)
+
+    @property
+    def engineer(self) -> dict[str, str]:
+        return self.headers("eng.one", StaffRole.engineer)
+
+    def agency(self, agency: Agency, user: str | None = None) -> dict[str, str]:
+        return self.headers(user or f"duty.{agency.value}", StaffRole.agency, agency=agency)
+
+
+@dataclass
+class LiveApi:
+    """The API with a worker behind it: requests go all the way to the workflow and back."""
+
+    client: httpx.AsyncClient
+    staff: Staff
+    pool: asyncpg.Pool
+
+
+@pytest.fixture
+async def live_api(
+    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, database_url: str, task_queue: str
+) -> AsyncIterator[LiveApi]:
+    settings = _settings(dev_env, database_url, task_queue)
+    async with build_worker(dev_env.client, pool, task_queue), _api_client(settings) as client:
+        yield LiveApi(client=client, staff=Staff(settings), pool=pool)

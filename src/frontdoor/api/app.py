@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from frontdoor.api.deps import AppResources
 from frontdoor.api.errors import install_error_handlers
-from frontdoor.api.routes import health
+from frontdoor.api.routes import health, referrals, tasks
 from frontdoor.logs import get_logger
 from frontdoor.settings import Settings
 from frontdoor.store.pool import create_pool
@@ -56,4 +56,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(referrals.router)
+    app.include_router(tasks.router)
     return app

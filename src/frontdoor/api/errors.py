@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError, RPCStatusCode
 
 from frontdoor.logs import get_logger
+
+# What asyncpg raises when the server is down or unreachable (as opposed to a bad query).
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.ConnectionDoesNotExistError,
+    ConnectionError,
+    OSError,
+)
 
 log = get_logger(__name__)
 
@@ -104,6 +116,32 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _on_temporal_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RPCError)
+    if exc.status in (
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.CANCELLED,
+    ):
+        return error_response(
+            503,
+            "unavailable",
+            "Temporal is unavailable; nothing was changed, try again shortly",
+            [{"part": "temporal"}],
+        )
+    return await _on_unexpected(_request, exc)
+
+
+async def _on_database_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("postgresql_unavailable", error_type=type(exc).__name__)
+    return error_response(
+        503,
+        "unavailable",
+        "PostgreSQL is unavailable; nothing was changed, try again shortly",
+        [{"part": "postgresql"}],
+    )
+
+
 async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", error_type=type(exc).__name__)
     return error_response(500, "internal_error", "something went wrong on our side; it was logged")
@@ -114,4 +152,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(RPCError, _on_temporal_error)
+    for database_error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(database_error, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,50 @@
+"""Talking to a referral's workflow from the API: its handle, its query, its updates, and what
+Temporal's failures mean to a member of staff (404, 409, 422, 503)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TypeVar
+from uuid import UUID
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from frontdoor.api.errors import ApiError
+from frontdoor.domain.case import ReferralSummary
+from frontdoor.domain.referral import workflow_id_for
+from frontdoor.workflows.referral import ReferralWorkflow
+from frontdoor.workflows.validation import CASE_CLOSED, COMPLETION_REJECTED, TASK_NOT_OPEN
+
+T = TypeVar("T")
+
+CaseHandle = WorkflowHandle[ReferralWorkflow, ReferralSummary]
+
+
+def case_handle(client: Client, referral_id: UUID) -> CaseHandle:
+    return client.get_workflow_handle_for(ReferralWorkflow.run, workflow_id_for(referral_id))
+
+
+async def on_case(referral_id: UUID, call: Awaitable[T]) -> T:
+    """Await a call on a referral's workflow, turning Temporal's failures into API errors."""
+    try:
+        return await call
+    except WorkflowUpdateFailedError as err:
+        raise _update_failure(err) from err
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            raise ApiError(404, "not_found", f"referral {referral_id} was not found") from err
+        raise
+
+
+def _update_failure(err: WorkflowUpdateFailedError) -> ApiError:
+    cause: BaseException | None = err.cause
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = getattr(cause, "cause", None)
+    if isinstance(cause, ApplicationError):
+        if cause.type in (TASK_NOT_OPEN, CASE_CLOSED):
+            return ApiError(409, "conflict", cause.message)
+        if cause.type == COMPLETION_REJECTED:
+            return ApiError(422, "invalid_request", cause.message, [{"problem": cause.message}])
+    return ApiError(500, "internal_error", "the case could not apply this; it was logged")
