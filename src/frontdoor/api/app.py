@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from frontdoor.api.deps import AppResources
 from frontdoor.api.errors import install_error_handlers
+from frontdoor.api.limits import BodySizeLimit
 from frontdoor.api.routes import health, referrals, tasks
 from frontdoor.logs import get_logger
 from frontdoor.settings import Settings
@@ -55,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(referrals.router)
     app.include_router(tasks.router)

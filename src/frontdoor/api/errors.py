@@ -116,20 +116,27 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _on_temporal_error(_request: Request, exc: Exception) -> JSONResponse:
+def _temporal_unavailable() -> JSONResponse:
+    return error_response(
+        503,
+        "unavailable",
+        "Temporal is unavailable; nothing was changed, try again shortly",
+        [{"part": "temporal"}],
+    )
+
+
+async def _on_temporal_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RPCError)
-    if exc.status in (
-        RPCStatusCode.UNAVAILABLE,
-        RPCStatusCode.DEADLINE_EXCEEDED,
-        RPCStatusCode.CANCELLED,
-    ):
-        return error_response(
-            503,
-            "unavailable",
-            "Temporal is unavailable; nothing was changed, try again shortly",
-            [{"part": "temporal"}],
-        )
-    return await _on_unexpected(_request, exc)
+    if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return _temporal_unavailable()
+    return await _on_unexpected(request, exc)
+
+
+async def _on_runtime_error(request: Request, exc: Exception) -> JSONResponse:
+    # A lazily connected client reports a server it cannot reach as a RuntimeError.
+    if "client connect" in str(exc).lower():
+        return _temporal_unavailable()
+    return await _on_unexpected(request, exc)
 
 
 async def _on_database_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -153,6 +160,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RPCError, _on_temporal_error)
+    app.add_exception_handler(RuntimeError, _on_runtime_error)
     for database_error in DATABASE_UNAVAILABLE:
         app.add_exception_handler(database_error, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -2,6 +2,207 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from uuid import UUID
 
-router = APIRouter(prefix="/referrals", tags=["referrals"])
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from frontdoor.api.auth import StaffRole, User
+from frontdoor.api.cases import case_handle, on_case
+from frontdoor.api.deps import PoolDep, SettingsDep, TemporalDep, require
+from frontdoor.api.errors import ApiError, ErrorResponse
+from frontdoor.api.models.referrals import (
+    InformationAdded,
+    NewInformation,
+    ReferralCreated,
+    ReferralPage,
+    ReferralRow,
+)
+from frontdoor.domain.case import CaseState, Stage
+from frontdoor.domain.policy import DEFAULT_POLICY_VERSION, Rag
+from frontdoor.domain.referral import ReferralDetails, ReferralInput, workflow_id_for
+from frontdoor.domain.tasks import AddInformationInput, agency_team
+from frontdoor.logs import get_logger
+from frontdoor.store.case_list import CaseFilter, agency_has_task, assignees, list_cases
+from frontdoor.workflows.referral import ReferralWorkflow
+
+log = get_logger(__name__)
+router = APIRouter(
+    prefix="/referrals",
+    tags=["referrals"],
+    responses={
+        401: {"model": ErrorResponse},
+        403: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
+)
+
+# Idempotency keys name a referral per member of staff; the namespace only has to be fixed.
+_INTAKE_NAMESPACE = uuid.UUID("5b0c6a8e-3f0e-4a57-9d53-2f4c1f1e0d11")
+_CLOCK_GRACE = timedelta(minutes=1)
+
+IntakeStaff = Annotated[User, Depends(require(StaffRole.practitioner, StaffRole.manager))]
+Manager = Annotated[User, Depends(require(StaffRole.manager))]
+Informant = Annotated[
+    User, Depends(require(StaffRole.practitioner, StaffRole.manager, StaffRole.agency))
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReferralCreated,
+    responses={200: {"model": ReferralCreated, "description": "the same intake, sent again"}},
+)
+async def take_in_referral(
+    details: ReferralDetails,
+    user: IntakeStaff,
+    client: TemporalDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ReferralCreated:
+    """Take in a referral: starts its workflow. With an Idempotency-Key, a repeat returns the
+    referral the first request made (200)."""
+    if details.received_at > datetime.now(UTC) + _CLOCK_GRACE:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "received_at is in the future",
+            [{"field": "received_at", "problem": "must not be in the future"}],
+        )
+    referral_id = (
+        uuid.uuid5(_INTAKE_NAMESPACE, f"{user.user_id}\n{idempotency_key}")
+        if idempotency_key
+        else uuid.uuid4()
+    )
+    # Compared on a repeat, so one key cannot silently stand for two different referrals.
+    fingerprint = hashlib.sha256(details.model_dump_json().encode()).hexdigest()
+    created = ReferralCreated(referral_id=referral_id, url=f"/referrals/{referral_id}")
+    try:
+        await client.start_workflow(
+            ReferralWorkflow.run,
+            ReferralInput(
+                referral_id=referral_id, policy_version=DEFAULT_POLICY_VERSION, details=details
+            ),
+            id=workflow_id_for(referral_id),
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            memo={"intake_fingerprint": fingerprint, "taken_in_by": user.user_id},
+        )
+    except WorkflowAlreadyStartedError:
+        if idempotency_key is None:  # a fresh uuid4 never collides; be safe all the same
+            raise
+        described = await case_handle(client, referral_id).describe()
+        memo = await described.memo()
+        if memo.get("intake_fingerprint") != fingerprint:
+            raise ApiError(
+                422,
+                "invalid_request",
+                "this Idempotency-Key was already used for a different referral",
+                [{"field": "Idempotency-Key", "problem": "reused with a different body"}],
+            ) from None
+        response.status_code = status.HTTP_200_OK
+        return created
+    log.info("referral_taken_in", referral_id=str(referral_id), user_id=user.user_id)
+    response.headers["Location"] = created.url
+    return created
+
+
+@router.get("/{referral_id}", response_model=CaseState, responses={404: {"model": ErrorResponse}})
+async def get_referral(
+    referral_id: UUID,
+    _user: IntakeStaff,
+    client: TemporalDep,
+    pool: PoolDep,
+) -> CaseState:
+    """The live case: stage, RAG, deadlines, tasks (with who holds them), escalations, outcome,
+    timeline."""
+    state = await on_case(
+        referral_id, case_handle(client, referral_id).query(ReferralWorkflow.state)
+    )
+    async with pool.acquire() as conn:
+        held = await assignees(conn, workflow_id_for(referral_id))
+    for task in state.tasks:
+        task.assignee = held.get(task.task_id)
+    return state
+
+
+@router.get("", response_model=ReferralPage)
+async def list_referrals(
+    _user: Manager,
+    pool: PoolDep,
+    stage: Stage | None = None,
+    rag: Rag | None = None,
+    overdue: bool | None = None,
+    escalation_level_gte: Annotated[int | None, Query(ge=0, le=3)] = None,
+    re_referral: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ReferralPage:
+    """Cases sorted by what is due next, filtered by stage, RAG, overdue, escalation level and
+    re-referral (codes only: no personal data in the filter path)."""
+    filters = CaseFilter(
+        stage=stage.value if stage else None,
+        rag=rag.value if rag else None,
+        overdue=overdue,
+        escalation_level_gte=escalation_level_gte,
+        re_referral=re_referral,
+    )
+    async with pool.acquire() as conn:
+        rows, total = await list_cases(
+            conn, filters, now=datetime.now(UTC), limit=limit, offset=offset
+        )
+    return ReferralPage(
+        items=[ReferralRow.model_validate(row) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post(
+    "/{referral_id}/information",
+    response_model=InformationAdded,
+    responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
+)
+async def add_information(
+    referral_id: UUID,
+    body: NewInformation,
+    user: Informant,
+    client: TemporalDep,
+    pool: PoolDep,
+    idempotency_key: IdempotencyKey = None,
+) -> InformationAdded:
+    """New information about an open case: on its timeline, and a review task to re-rate."""
+    if user.is_partner:
+        assert user.agency is not None
+        async with pool.acquire() as conn:
+            asked = await agency_has_task(
+                conn, workflow_id_for(referral_id), agency_team(user.agency)
+            )
+        if not asked:  # partners reach only the cases they were asked about
+            raise ApiError(404, "not_found", f"referral {referral_id} was not found")
+    handle = case_handle(client, referral_id)
+    outcome = await on_case(
+        referral_id,
+        handle.execute_update(
+            ReferralWorkflow.add_information,
+            AddInformationInput(text=body.text, source=body.source, actor=user.user_id),
+            id=f"information-{idempotency_key}" if idempotency_key else None,
+        ),
+    )
+    return InformationAdded(
+        review_task_id=UUID(outcome.review_task_id) if outcome.review_task_id else None,
+        stage=outcome.stage,
+    )

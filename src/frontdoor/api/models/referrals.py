@@ -1,0 +1,49 @@
+"""Bodies and answers of the referral routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from frontdoor.domain.case import Stage
+from frontdoor.domain.policy import Rag
+
+
+class ReferralCreated(BaseModel):
+    referral_id: UUID
+    url: str
+
+
+class ReferralRow(BaseModel):
+    """One case in the managers' list: ids, stage and timing only, no personal data."""
+
+    referral_id: UUID
+    received_at: datetime
+    stage: Stage
+    rag: Rag | None
+    next_due_at: datetime | None
+    overdue: bool
+    escalation_level: int
+    re_referral: bool
+    outcome: str | None
+
+
+class ReferralPage(BaseModel):
+    items: list[ReferralRow]
+    total: int
+    limit: int
+    offset: int
+
+
+class NewInformation(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=20_000)
+    source: str = Field(min_length=1, max_length=200)
+
+
+class InformationAdded(BaseModel):
+    review_task_id: UUID | None
+    stage: Stage

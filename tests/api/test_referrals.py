@@ -1,0 +1,225 @@
+"""Referral routes over HTTP, with a real worker, the Temporal dev server and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
+from frontdoor.domain.tasks import Agency
+from frontdoor.settings import Settings
+from tests.api.conftest import TEST_SECRET, ClientFactory, LiveApi
+from tests.workflows.driver import referral_details
+
+
+def intake_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = referral_details(datetime.now(UTC) - timedelta(minutes=5)).model_dump(
+        mode="json"
+    )
+    body.update(changes)
+    return body
+
+
+async def wait_for_stage(api: LiveApi, referral_id: str, stage: str) -> dict[str, Any]:
+    for _ in range(200):
+        response = await api.client.get(f"/referrals/{referral_id}", headers=api.staff.manager)
+        if (
+            response.status_code == 200
+            and response.json()["stage"] == stage
+            and any(t["kind"] == "screening" for t in response.json()["tasks"])
+        ):
+            return dict(response.json())
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"referral {referral_id} never reached {stage}")
+
+
+async def test_intake_starts_a_case_and_its_state_can_be_read(live_api: LiveApi) -> None:
+    created = await live_api.client.post(
+        "/referrals", json=intake_body(), headers=live_api.staff.practitioner
+    )
+    assert created.status_code == 201
+    referral_id = created.json()["referral_id"]
+    assert created.json()["url"] == f"/referrals/{referral_id}"
+    assert created.headers["Location"] == f"/referrals/{referral_id}"
+
+    state = await wait_for_stage(live_api, referral_id, "screening")
+    assert state["referral_id"] == referral_id
+    assert state["deadlines"]["screening"]
+    screening = next(t for t in state["tasks"] if t["kind"] == "screening")
+    assert screening["status"] == "open" and screening["assignee"] is None
+
+
+async def test_who_may_take_in_and_read_referrals(live_api: LiveApi) -> None:
+    api, staff = live_api.client, live_api.staff
+    assert (await api.post("/referrals", json=intake_body())).status_code == 401
+    bad = await api.post(
+        "/referrals", json=intake_body(), headers={"Authorization": "Bearer not-a-token"}
+    )
+    assert bad.status_code == 401
+    assert bad.json()["error"]["code"] == "unauthenticated"
+    for outsider in (staff.engineer, staff.agency(Agency.police)):
+        forbidden = await api.post("/referrals", json=intake_body(), headers=outsider)
+        assert forbidden.status_code == 403
+        assert "practitioner, manager" in forbidden.json()["error"]["message"]
+    assert (await api.get("/referrals", headers=staff.practitioner)).status_code == 403
+
+
+async def test_invalid_intakes_name_the_field(live_api: LiveApi) -> None:
+    api, staff = live_api.client, live_api.staff
+    future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    cases = {
+        "received_at": intake_body(received_at=future),
+        "source": intake_body(source="11Z"),
+        "nickname": intake_body(nickname="unexpected"),
+        "consent_reason": intake_body(consent="refused"),
+        "categories": intake_body(categories=[]),
+    }
+    for field, body in cases.items():
+        response = await api.post("/referrals", json=body, headers=staff.practitioner)
+        assert response.status_code == 422, field
+        assert field in json.dumps(response.json()["error"]), field
+    malformed = await api.post(
+        "/referrals",
+        content=b"{not json",
+        headers={**staff.practitioner, "Content-Type": "application/json"},
+    )
+    assert malformed.status_code == 422
+    huge = await api.post(
+        "/referrals", json=intake_body(concern="x" * 300_000), headers=staff.practitioner
+    )
+    assert huge.status_code == 413
+    assert huge.json()["error"]["code"] == "payload_too_large"
+
+
+async def test_the_same_intake_ten_times_at_once_makes_one_referral(live_api: LiveApi) -> None:
+    headers = {**live_api.staff.practitioner, "Idempotency-Key": "intake-42"}
+    body = intake_body()
+    responses = await asyncio.gather(
+        *(live_api.client.post("/referrals", json=body, headers=headers) for _ in range(10))
+    )
+    assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
+    assert len({r.json()["referral_id"] for r in responses}) == 1
+    referral_id = responses[0].json()["referral_id"]
+    await wait_for_stage(live_api, referral_id, "screening")
+    async with live_api.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM referral") == 1
+
+    reused = await live_api.client.post(
+        "/referrals", json=intake_body(concern="A different concern."), headers=headers
+    )
+    assert reused.status_code == 422
+    assert "already used for a different referral" in reused.json()["error"]["message"]
+
+
+async def test_managers_list_cases_by_what_is_due_next(live_api: LiveApi) -> None:
+    api, staff = live_api.client, live_api.staff
+    ids = []
+    for minutes in (30, 90):
+        body = intake_body(received_at=(datetime.now(UTC) - timedelta(minutes=minutes)).isoformat())
+        ids.append((await api.post("/referrals", json=body, headers=staff.practitioner)).json())
+    for created in ids:
+        await wait_for_stage(live_api, created["referral_id"], "screening")
+
+    page = await api.get("/referrals", params={"stage": "screening"}, headers=staff.manager)
+    assert page.status_code == 200
+    items = page.json()["items"]
+    assert page.json()["total"] == 2
+    # Received 90 minutes ago, so its screening is due first.
+    assert [i["referral_id"] for i in items] == [ids[1]["referral_id"], ids[0]["referral_id"]]
+    assert set(items[0]) == {
+        "referral_id", "received_at", "stage", "rag", "next_due_at", "overdue",
+        "escalation_level", "re_referral", "outcome",
+    }  # fmt: skip
+    closed = await api.get("/referrals", params={"stage": "closed"}, headers=staff.manager)
+    assert closed.json()["total"] == 0
+    bad = await api.get("/referrals", params={"rag": "purple"}, headers=staff.manager)
+    assert bad.status_code == 422 and "rag" in bad.json()["error"]["message"]
+
+
+async def test_unknown_and_malformed_referral_ids(live_api: LiveApi) -> None:
+    api, staff = live_api.client, live_api.staff
+    missing = await api.get(
+        "/referrals/00000000-0000-4000-8000-000000000000", headers=staff.manager
+    )
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"].endswith("was not found")
+    assert (await api.get("/referrals/not-a-uuid", headers=staff.manager)).status_code == 422
+
+
+async def test_new_information_opens_a_review_and_partners_need_a_task_on_the_case(
+    live_api: LiveApi,
+) -> None:
+    api, staff = live_api.client, live_api.staff
+    created = await api.post("/referrals", json=intake_body(), headers=staff.practitioner)
+    referral_id = created.json()["referral_id"]
+    await wait_for_stage(live_api, referral_id, "screening")
+
+    added = await api.post(
+        f"/referrals/{referral_id}/information",
+        json={"text": "Neighbour reports shouting.", "source": "neighbour"},
+        headers=staff.practitioner,
+    )
+    assert added.status_code == 200
+    review_id = added.json()["review_task_id"]
+    state = (await api.get(f"/referrals/{referral_id}", headers=staff.manager)).json()
+    assert any(t["task_id"] == review_id and t["kind"] == "review_new_information"
+               for t in state["tasks"])  # fmt: skip
+    partner = await api.post(
+        f"/referrals/{referral_id}/information",
+        json={"text": "We know the family.", "source": "police"},
+        headers=staff.agency(Agency.police),
+    )
+    assert partner.status_code == 404
+    extra = await api.post(
+        f"/referrals/{referral_id}/information",
+        json={"text": "x", "source": "y", "urgent": True},
+        headers=staff.practitioner,
+    )
+    assert extra.status_code == 422 and "urgent" in json.dumps(extra.json())
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_temporal_or_postgresql_down_is_503_naming_the_part(
+    api_client_for: ClientFactory, dev_env: WorkflowEnvironment, database_url: str
+) -> None:
+    from tests.api.conftest import Staff
+
+    no_temporal = Settings(
+        temporal_address=f"127.0.0.1:{_closed_port()}", database_url=database_url,
+        auth_secret=TEST_SECRET,
+    )  # fmt: skip
+    staff = Staff(no_temporal)
+    async with api_client_for(no_temporal) as client:
+        response = await client.post("/referrals", json=intake_body(), headers=staff.practitioner)
+    assert response.status_code == 503
+    assert response.json()["error"]["details"] == [{"part": "temporal"}]
+
+    no_database = Settings(
+        temporal_address=dev_env.client.service_client.config.target_host,
+        database_url=f"postgresql://nobody@127.0.0.1:{_closed_port()}/none",
+        auth_secret=TEST_SECRET,
+    )
+    async with api_client_for(no_database) as client:
+        listing = await client.get("/referrals", headers=staff.manager)
+    assert listing.status_code == 503
+    assert listing.json()["error"]["details"] == [{"part": "postgresql"}]
+
+
+async def test_openapi_describes_the_referral_routes(api_client: httpx.AsyncClient) -> None:
+    spec = (await api_client.get("/openapi.json")).json()
+    assert {
+        "/referrals",
+        "/referrals/{referral_id}",
+        "/referrals/{referral_id}/information",
+    } <= set(spec["paths"])
