@@ -14,13 +14,10 @@ from enum import StrEnum
 from typing import Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from frontdoor.domain.inputs import InputModel
 from frontdoor.domain.policy import DEFAULT_POLICY_VERSION
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class ReferralSource(StrEnum):
@@ -89,7 +86,7 @@ class Consent(StrEnum):
     not_sought = "not_sought"
 
 
-class Referrer(_Strict):
+class Referrer(InputModel):
     """Who made the referral and how to reach them (at least one of phone or email)."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -104,7 +101,7 @@ class Referrer(_Strict):
         return self
 
 
-class Child(_Strict):
+class Child(InputModel):
     """The child the referral is about (or the unborn baby, with an expected due date)."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -127,7 +124,7 @@ class Child(_Strict):
         return self
 
 
-class HouseholdMember(_Strict):
+class HouseholdMember(InputModel):
     """Someone in the child's household, or with parental responsibility."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -135,7 +132,7 @@ class HouseholdMember(_Strict):
     parental_responsibility: bool = False
 
 
-class ReferralDetails(_Strict):
+class ReferralDetails(InputModel):
     """Everything taken in at intake."""
 
     received_at: datetime
@@ -166,7 +163,7 @@ class ReferralDetails(_Strict):
         return any(c in EXPLOITATION_CATEGORIES for c in self.categories)
 
 
-class ReferralInput(_Strict):
+class ReferralInput(InputModel):
     """The input of a referral workflow. The policy version is fixed for the life of the case."""
 
     referral_id: UUID

@@ -7,13 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from frontdoor.domain.inputs import InputModel
 from frontdoor.domain.policy import Rag, StrategyOutcome
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class TaskKind(StrEnum):
@@ -80,7 +77,7 @@ _PLACEHOLDER = re.compile(
 LIVED_EXPERIENCE_MIN = 40
 
 
-class ScreeningResult(_Strict):
+class ScreeningResult(InputModel):
     kind: Literal["screening"] = "screening"
     rag: Rag
     rationale: str = Field(min_length=1, max_length=10_000)
@@ -96,7 +93,7 @@ class ScreeningResult(_Strict):
         return self
 
 
-class AgencyCheckResult(_Strict):
+class AgencyCheckResult(InputModel):
     kind: Literal["agency_check"] = "agency_check"
     known_to_agency: bool
     information: str = Field(min_length=1, max_length=20_000)
@@ -104,12 +101,12 @@ class AgencyCheckResult(_Strict):
     responder_name: str = Field(min_length=1, max_length=200)
 
 
-class ExploitationScreening(_Strict):
+class ExploitationScreening(InputModel):
     risk: ExploitationRisk
     indicators: list[str] = Field(default_factory=list, max_length=50)
 
 
-class DecisionResult(_Strict):
+class DecisionResult(InputModel):
     kind: Literal["decision"] = "decision"
     outcome: Literal[
         "nfa", "advice", "early_help", "assessment", "strategy_discussion", "immediate_protection"
@@ -132,7 +129,7 @@ class DecisionResult(_Strict):
         return self
 
 
-class StrategyDiscussionResult(_Strict):
+class StrategyDiscussionResult(InputModel):
     kind: Literal["strategy_discussion"] = "strategy_discussion"
     held_at: datetime
     attendees: list[str] = Field(min_length=3, max_length=30)
@@ -153,7 +150,7 @@ class StrategyDiscussionResult(_Strict):
         return self
 
 
-class VisitResult(_Strict):
+class VisitResult(InputModel):
     kind: Literal["visit"] = "visit"
     visited_at: datetime
     child_seen: bool
@@ -175,13 +172,13 @@ class VisitResult(_Strict):
         return self
 
 
-class WelfareCheckResult(_Strict):
+class WelfareCheckResult(InputModel):
     kind: Literal["police_welfare_check"] = "police_welfare_check"
     child_seen: bool
     observations: str = Field(min_length=1, max_length=20_000)
 
 
-class ReviewResult(_Strict):
+class ReviewResult(InputModel):
     kind: Literal["review_new_information"] = "review_new_information"
     rag: Rag | None = None
     rationale: str = Field(min_length=1, max_length=10_000)
@@ -199,7 +196,7 @@ TaskResult = Annotated[
 ]
 
 
-class CompleteTaskInput(_Strict):
+class CompleteTaskInput(InputModel):
     """The completion Update: which task, who completed it, and what they recorded."""
 
     task_id: str = Field(min_length=1, max_length=100)
@@ -207,7 +204,7 @@ class CompleteTaskInput(_Strict):
     result: TaskResult
 
 
-class AddInformationInput(_Strict):
+class AddInformationInput(InputModel):
     """The `add_information` Update: new information about an open case."""
 
     text: str = Field(min_length=1, max_length=20_000)

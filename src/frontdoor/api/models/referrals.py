@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from frontdoor.domain.case import Stage
+from frontdoor.domain.inputs import InputModel
 from frontdoor.domain.policy import Rag
 
 
@@ -37,9 +38,7 @@ class ReferralPage(BaseModel):
     offset: int
 
 
-class NewInformation(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class NewInformation(InputModel):
     text: str = Field(min_length=1, max_length=20_000)
     source: str = Field(min_length=1, max_length=200)
 

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from frontdoor.domain.case import CaseState, Stage
+from frontdoor.domain.inputs import InputModel
 from frontdoor.domain.referral import ReferralDetails
 from frontdoor.domain.tasks import Agency, TaskKind, TaskResult, TaskStatus
 
@@ -69,18 +70,14 @@ class StaffTaskDetail(BaseModel):
 TaskDetail = Annotated[PartnerTaskDetail | StaffTaskDetail, Field(discriminator="view")]
 
 
-class AssignTask(BaseModel):
+class AssignTask(InputModel):
     """Give a task to a named member of staff."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     user_id: str = Field(min_length=1, max_length=200)
 
 
-class CompleteTask(BaseModel):
+class CompleteTask(InputModel):
     """What the member of staff recorded; `result.kind` must be the task's kind."""
-
-    model_config = ConfigDict(extra="forbid")
 
     result: TaskResult
 
