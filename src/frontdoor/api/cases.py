@@ -34,7 +34,7 @@ async def on_case(referral_id: UUID, call: Awaitable[T]) -> T:
         raise _update_failure(err) from err
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND and "already completed" in err.message:
-            raise ApiError(409, "conflict", f"referral {referral_id} is closed") from err
+            raise ApiError(409, "case_closed", f"referral {referral_id} is closed") from err
         if err.status is RPCStatusCode.NOT_FOUND:
             raise ApiError(404, "not_found", f"referral {referral_id} was not found") from err
         raise

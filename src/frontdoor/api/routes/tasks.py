@@ -282,10 +282,10 @@ async def complete_task(
             ),
         )
     except ApiError as err:
-        if err.status_code != 404:
+        if err.code != "case_closed":
             raise
-        # The inbox has the task but its workflow no longer runs: the case has closed (a retry
-        # of the completion that closed it is answered by Temporal above, from history).
+        # The workflow no longer runs: say what became of the task (a retry of the completion
+        # that closed the case is answered by Temporal above, from history).
         raise await _case_closed(pool, task_id) from err
     log.info(
         "task_completed",
