@@ -1,0 +1,120 @@
+"""A referral from intake to a closed case, for every outcome, over HTTP, each step done by the
+role that does it in a front door: practitioners screen and visit, partners answer their checks,
+managers decide and hold strategy discussions."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from frontdoor.domain.tasks import Agency
+from tests.api.conftest import LiveApi
+from tests.api.test_referrals import intake_body
+from tests.workflows.driver import LIVED_EXPERIENCE
+
+
+async def _task(api: LiveApi, headers: dict[str, str], referral_id: str, kind: str) -> str:
+    """The open task of `kind` on the referral, as the inbox shows it to `headers`' owner."""
+    for _ in range(100):
+        inbox = await api.client.get("/tasks", params={"kind": kind}, headers=headers)
+        assert inbox.status_code == 200, inbox.text
+        for row in inbox.json()["items"]:
+            if row["referral_id"] == referral_id:
+                return str(row["task_id"])
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no open {kind} task for {referral_id} in the inbox")
+
+
+async def _complete(
+    api: LiveApi, headers: dict[str, str], task_id: str, result: dict[str, Any]
+) -> dict[str, Any]:
+    response = await api.client.post(
+        f"/tasks/{task_id}/complete",
+        json={"result": result},
+        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("outcome", "strategy_outcome", "visit"),
+    [
+        ("nfa", None, False),
+        ("advice", None, False),
+        ("early_help", None, False),
+        ("assessment", None, True),
+        ("strategy_discussion", "section_47", True),
+        ("strategy_discussion", "nfa", False),
+        ("immediate_protection", "section_47", True),
+    ],
+)
+async def test_a_referral_walks_to_a_closed_case(
+    live_api: LiveApi, outcome: str, strategy_outcome: str | None, visit: bool
+) -> None:
+    staff = live_api.staff
+    practitioner, manager = staff.practitioner, staff.manager
+    created = await live_api.client.post("/referrals", json=intake_body(), headers=practitioner)
+    assert created.status_code == 201
+    referral_id = created.json()["referral_id"]
+
+    screening = await _task(live_api, practitioner, referral_id, "screening")
+    claimed = await live_api.client.post(f"/tasks/{screening}/claim", headers=practitioner)
+    assert claimed.status_code == 200
+    screened = await _complete(live_api, practitioner, screening, {
+        "kind": "screening", "rag": "amber", "rationale": "Hunger and bruising.",
+        "agencies": ["police", "health"],
+    })  # fmt: skip
+    assert screened["stage"] == "checks"
+
+    for agency in (Agency.police, Agency.health):
+        partner = staff.agency(agency)
+        check = await _task(live_api, partner, referral_id, "agency_check")
+        answered = await _complete(live_api, partner, check, {
+            "kind": "agency_check", "known_to_agency": agency is Agency.police,
+            "information": "What we hold.", "responder_name": f"Duty {agency.value}",
+        })  # fmt: skip
+    assert answered["stage"] == "decision"
+
+    decision = await _task(live_api, manager, referral_id, "decision")
+    decided = await _complete(live_api, manager, decision, {
+        "kind": "decision", "outcome": outcome, "rationale": "As recorded.",
+        "lived_experience": LIVED_EXPERIENCE, "household_considered": ["Pat Example"],
+    })  # fmt: skip
+
+    if strategy_outcome is not None:
+        assert decided["stage"] == "strategy_discussion"
+        strategy = await _task(live_api, manager, referral_id, "strategy_discussion")
+        await _complete(live_api, manager, strategy, {
+            "kind": "strategy_discussion", "held_at": _now(),
+            "attendees": ["police", "health", "childrens_social_care"],
+            "outcome": strategy_outcome, "rationale": "Agreed.",
+        })  # fmt: skip
+    if visit:
+        home_visit = await _task(live_api, practitioner, referral_id, "visit")
+        visited = await _complete(live_api, practitioner, home_visit, {
+            "kind": "visit", "visited_at": _now(), "child_seen": True, "seen_alone": True,
+            "observations": "Warm home, food in the cupboards.", "child_words": "I'm okay.",
+        })  # fmt: skip
+        assert visited["stage"] == "closed"
+
+    case = await live_api.client.get(f"/referrals/{referral_id}", headers=manager)
+    assert case.status_code == 200
+    state = case.json()
+    assert state["stage"] == "closed"
+    assert state["outcome"] == outcome
+    assert state["strategy_outcome"] == strategy_outcome
+    assert ("child_seen" in state["milestones"]) is visit
+    screening_task = next(t for t in state["tasks"] if t["kind"] == "screening")
+    assert screening_task["assignee"] == "pat.practitioner"
+    assert screening_task["completed_by"] == "pat.practitioner"
+    listed = await live_api.client.get("/referrals", params={"stage": "closed"}, headers=manager)
+    assert [row["referral_id"] for row in listed.json()["items"]] == [referral_id]
