@@ -23,12 +23,25 @@ ClientFactory = Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClie
 TEST_SECRET = SecretStr("test-signing-key-that-is-long-enough-for-hs256")
 
 
+async def _no_internal_errors(response: httpx.Response) -> None:
+    """No request in the tests may get a 500: fail the test at the request that did."""
+    if response.status_code == 500:
+        await response.aread()
+        raise AssertionError(
+            f"{response.request.method} {response.request.url} -> 500: {response.text}"
+        )
+
+
 @asynccontextmanager
 async def _api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://frontdoor") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://frontdoor",
+            event_hooks={"response": [_no_internal_errors]},
+        ) as client:
             yield client
 
 
