@@ -14,7 +14,8 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from frontdoor.domain.case import CaseState, CompleteTaskOutcome, ReferralSummary, TaskView
+from frontdoor.domain.case import CaseState, CompleteTaskOutcome, ReferralSummary, Stage, TaskView
+from frontdoor.domain.policy import Rag, StrategyOutcome
 from frontdoor.domain.referral import (
     Child,
     ConcernCategory,
@@ -27,11 +28,17 @@ from frontdoor.domain.referral import (
 )
 from frontdoor.domain.tasks import (
     AddInformationInput,
+    Agency,
+    AgencyCheckResult,
     CompleteTaskInput,
     DecisionResult,
+    NotSeenReason,
+    ScreeningResult,
+    StrategyDiscussionResult,
     TaskKind,
     TaskResult,
     TaskStatus,
+    VisitResult,
 )
 from frontdoor.workers.converter import DATA_CONVERTER
 from frontdoor.workers.worker import build_worker, sandbox_runner
@@ -177,6 +184,44 @@ async def start_case(env: WorkflowEnvironment, task_queue: str, details: Referra
     case = Case(env, handle)
     await case.wait_for(lambda s: any(t.kind is TaskKind.screening for t in s.tasks))
     return case
+
+
+CHECK = AgencyCheckResult(known_to_agency=False, information="Not known.", responder_name="Duty")
+ATTENDEES = ["police", "health", "childrens_social_care"]
+
+
+async def screen_and_check(case: Case, rag: Rag = Rag.amber) -> None:
+    """Screen (police and health asked) and answer both checks: the decision opens."""
+    await case.complete(
+        TaskKind.screening,
+        ScreeningResult(
+            rag=rag, rationale="Needs checks.", agencies=[Agency.police, Agency.health]
+        ),
+    )
+    await case.complete(TaskKind.agency_check, CHECK, agency="police")
+    outcome = await case.complete(TaskKind.agency_check, CHECK, agency="health")
+    assert outcome.stage is Stage.decision  # every check in: the decision opens at once
+
+
+async def visit(case: Case, *, seen: bool = True, attempt: int | None = None) -> None:
+    now = await case.env.get_current_time()
+    task = await case.open_task(TaskKind.visit, attempt=attempt)
+    result = VisitResult(
+        visited_at=now, child_seen=seen, seen_alone=seen,
+        not_seen_reason=None if seen else NotSeenReason.no_access,
+        observations="Home visited.", child_words="I like football." if seen else None,
+    )  # fmt: skip
+    await case.complete_task(task.task_id, result, actor="sw-1")
+
+
+async def strategy(case: Case, outcome: StrategyOutcome) -> None:
+    await case.complete(
+        TaskKind.strategy_discussion,
+        StrategyDiscussionResult(
+            held_at=await case.env.get_current_time(), attendees=ATTENDEES, outcome=outcome,
+            rationale="Agreed by all three agencies.",
+        ),
+    )  # fmt: skip
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -12,14 +12,10 @@ from frontdoor.domain.case import Stage, TaskView
 from frontdoor.domain.policy import Rag, StrategyOutcome
 from frontdoor.domain.tasks import (
     Agency,
-    AgencyCheckResult,
-    NotSeenReason,
     ReviewResult,
     ScreeningResult,
-    StrategyDiscussionResult,
     TaskKind,
     TaskStatus,
-    VisitResult,
     WelfareCheckResult,
 )
 from tests.workflows.driver import (
@@ -27,44 +23,11 @@ from tests.workflows.driver import (
     decision,
     referral_details,
     running_worker,
+    screen_and_check,
     start_case,
+    strategy,
+    visit,
 )
-
-CHECK = AgencyCheckResult(known_to_agency=False, information="Not known.", responder_name="Duty")
-ATTENDEES = ["police", "health", "childrens_social_care"]
-
-
-async def _screen_and_check(case: Case, rag: Rag = Rag.amber) -> None:
-    await case.complete(
-        TaskKind.screening,
-        ScreeningResult(
-            rag=rag, rationale="Needs checks.", agencies=[Agency.police, Agency.health]
-        ),
-    )
-    await case.complete(TaskKind.agency_check, CHECK, agency="police")
-    outcome = await case.complete(TaskKind.agency_check, CHECK, agency="health")
-    assert outcome.stage is Stage.decision  # every check in: the decision opens at once
-
-
-async def _visit(case: Case, *, seen: bool = True, attempt: int | None = None) -> None:
-    now = await case.env.get_current_time()
-    task = await case.open_task(TaskKind.visit, attempt=attempt)
-    result = VisitResult(
-        visited_at=now, child_seen=seen, seen_alone=seen,
-        not_seen_reason=None if seen else NotSeenReason.no_access,
-        observations="Home visited.", child_words="I like football." if seen else None,
-    )  # fmt: skip
-    await case.complete_task(task.task_id, result, actor="sw-1")
-
-
-async def _strategy(case: Case, outcome: StrategyOutcome) -> None:
-    await case.complete(
-        TaskKind.strategy_discussion,
-        StrategyDiscussionResult(
-            held_at=await case.env.get_current_time(), attendees=ATTENDEES, outcome=outcome,
-            rationale="Agreed by all three agencies.",
-        ),
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize("outcome", ["nfa", "advice", "early_help"])
@@ -74,7 +37,7 @@ async def test_decisions_that_close_the_case(
     async with running_worker(time_skipping_env, pool, task_queue):
         now = await time_skipping_env.get_current_time()
         case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await _screen_and_check(case)
+        await screen_and_check(case)
         answer = await case.complete(TaskKind.decision, decision(outcome))
         summary = await case.handle.result()
 
@@ -106,13 +69,13 @@ async def test_assessment_leads_to_a_visit_where_the_child_is_seen(
     async with running_worker(time_skipping_env, pool, task_queue):
         now = await time_skipping_env.get_current_time()
         case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await _screen_and_check(case, Rag.green)
+        await screen_and_check(case, Rag.green)
         answer = await case.complete(TaskKind.decision, decision("assessment"))
         assert answer.stage is Stage.visit
-        visit = await case.open_task(TaskKind.visit)
+        visit_task = await case.open_task(TaskKind.visit)
         # Five working days from the decision.
-        assert visit.due_at - visit.counts_from >= timedelta(days=5)
-        await _visit(case)
+        assert visit_task.due_at - visit_task.counts_from >= timedelta(days=5)
+        await visit(case)
         summary = await case.handle.result()
 
     assert summary.child_seen and summary.deadlines_met["visit"]
@@ -134,20 +97,20 @@ async def test_strategy_discussion_outcomes(
     async with running_worker(time_skipping_env, pool, task_queue):
         now = await time_skipping_env.get_current_time()
         case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await _screen_and_check(case, Rag.red)
+        await screen_and_check(case, Rag.red)
         answer = await case.complete(TaskKind.decision, decision("strategy_discussion"))
         assert answer.stage is Stage.strategy_discussion
-        strategy = await case.open_task(TaskKind.strategy_discussion)
-        assert strategy.due_at > strategy.counts_from
-        await _strategy(case, strategy_outcome)
+        strategy_task = await case.open_task(TaskKind.strategy_discussion)
+        assert strategy_task.due_at > strategy_task.counts_from
+        await strategy(case, strategy_outcome)
         if visits:
-            visit = await case.open_task(TaskKind.visit)
+            visit_task = await case.open_task(TaskKind.visit)
             expected = (
                 timedelta(hours=24) if strategy_outcome is StrategyOutcome.section_47 else None
             )
             if expected is not None:
-                assert visit.due_at - visit.counts_from == expected
-            await _visit(case)
+                assert visit_task.due_at - visit_task.counts_from == expected
+            await visit(case)
         summary = await case.handle.result()
 
     assert summary.strategy_outcome == strategy_outcome.value
@@ -173,13 +136,13 @@ async def test_immediate_protection_opens_strategy_and_visit_together(
 
         answer = await case.complete(TaskKind.decision, decision("immediate_protection"))
         assert answer.stage is Stage.strategy_discussion
-        strategy = await case.open_task(TaskKind.strategy_discussion)
-        visit = await case.open_task(TaskKind.visit)
-        assert strategy.due_at - strategy.counts_from == timedelta(hours=2)
-        assert visit.due_at - visit.counts_from == timedelta(hours=24)
-        await _strategy(case, StrategyOutcome.section_47)
+        strategy_task = await case.open_task(TaskKind.strategy_discussion)
+        visit_task = await case.open_task(TaskKind.visit)
+        assert strategy_task.due_at - strategy_task.counts_from == timedelta(hours=2)
+        assert visit_task.due_at - visit_task.counts_from == timedelta(hours=24)
+        await strategy(case, StrategyOutcome.section_47)
         assert (await case.state()).stage is Stage.visit
-        await _visit(case)
+        await visit(case)
         summary = await case.handle.result()
         state = await case.state()  # a closed case answers queries too (the worker replays it)
 
@@ -197,16 +160,16 @@ async def test_two_failed_visits_escalate_and_bring_in_the_police(
     async with running_worker(time_skipping_env, pool, task_queue):
         now = await time_skipping_env.get_current_time()
         case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await _screen_and_check(case, Rag.red)
+        await screen_and_check(case, Rag.red)
         await case.complete(TaskKind.decision, decision("assessment"))
-        await _visit(case, seen=False, attempt=1)
+        await visit(case, seen=False, attempt=1)
         second = await case.open_task(TaskKind.visit, attempt=2)
         assert second.due_at - second.counts_from == timedelta(hours=24)
         state = await case.state()
         assert [(e.level, e.role.value) for e in state.escalations] == [(1, "team_manager")]
         assert not await _open_welfare_checks(case)
 
-        await _visit(case, seen=False, attempt=2)
+        await visit(case, seen=False, attempt=2)
         state = await case.state()
         assert [(e.level, e.role.value) for e in state.escalations] == [
             (1, "team_manager"), (2, "service_manager"),
@@ -219,7 +182,7 @@ async def test_two_failed_visits_escalate_and_bring_in_the_police(
             WelfareCheckResult(child_seen=True, observations="Child at grandmother's."),
             actor="pc-1",
         )
-        await _visit(case, seen=True, attempt=3)
+        await visit(case, seen=True, attempt=3)
         summary = await case.handle.result()
 
     assert summary.child_seen and summary.highest_escalation_level == 2
@@ -293,13 +256,13 @@ async def test_immediate_protection_seen_before_the_strategy_discussion_waits_fo
     async with running_worker(time_skipping_env, pool, task_queue):
         now = await time_skipping_env.get_current_time()
         case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await _screen_and_check(case, Rag.red)
+        await screen_and_check(case, Rag.red)
         await case.complete(TaskKind.decision, decision("immediate_protection"))
-        await _visit(case)
+        await visit(case)
         state = await case.state()
         assert state.stage is Stage.strategy_discussion
         assert (await case.open_task(TaskKind.strategy_discussion)).status is TaskStatus.open
-        await _strategy(case, StrategyOutcome.section_47)
+        await strategy(case, StrategyOutcome.section_47)
         summary = await case.handle.result()
 
     assert summary.child_seen and summary.strategy_outcome == "section_47"
