@@ -1,0 +1,67 @@
+"""Replaying the regression histories against the current code, and what a change that would
+break running cases looks like (and the patched change that does not)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+from temporalio.client import WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+
+from frontdoor.workers.replay import history_from_file, replay_all
+from frontdoor.workers.worker import build_worker
+from tests.cli.commands import frontdoor
+from tests.workers.variants import PatchedChange, UnpatchedChange
+from tests.workflows.scenarios import closing_outcome
+
+HISTORIES = Path(__file__).parent.parent / "histories"
+
+
+def _histories() -> list[WorkflowHistory]:
+    files = sorted(HISTORIES.glob("*.json"))
+    assert len(files) >= 10, "the regression histories are missing"
+    return [history_from_file(path) for path in files]
+
+
+async def test_every_regression_history_replays_on_the_current_code() -> None:
+    outcomes = await replay_all(_histories())
+    assert [o.workflow_id for o in outcomes if not o.ok] == []
+    assert {o.workflow_id for o in outcomes} >= {
+        "outcome-nfa", "outcome-assessment", "outcome-immediate-protection",
+        "escalations", "new-information", "failed-visits",
+    }  # fmt: skip
+    assert all(o.events < 500 for o in outcomes)
+
+
+async def test_a_change_without_a_patch_is_caught_with_a_readable_message() -> None:
+    outcomes = await replay_all(_histories(), workflows=[UnpatchedChange])
+    failed = [o for o in outcomes if not o.ok]
+    assert len(failed) == len(outcomes)  # every case passes through screening
+    assert failed[0].failure is not None
+    assert "Nondeterminism" in failed[0].failure
+
+
+async def test_the_same_change_behind_a_patch_still_replays_old_cases() -> None:
+    outcomes = await replay_all(_histories(), workflows=[PatchedChange])
+    assert [o.workflow_id for o in outcomes if not o.ok] == []
+
+
+async def test_replay_command_passes_good_files_and_fails_a_changed_workflows_history(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, tmp_path: Path
+) -> None:
+    code, output = await frontdoor("replay", "--file", str(HISTORIES / "outcome-nfa.json"))
+    assert code == 0, output
+    assert "replayed 1, failed 0" in output
+
+    # A case run by a build with the unpatched change, then replayed by the current code.
+    async with build_worker(
+        time_skipping_env.client, pool, task_queue, workflows=[UnpatchedChange]
+    ):
+        case = await closing_outcome("nfa")(time_skipping_env, task_queue)
+    changed = tmp_path / "changed-build.json"
+    changed.write_text((await case.handle.fetch_history()).to_json())
+    code, output = await frontdoor("replay", "--file", str(changed))
+    assert code == 1, output
+    assert "FAILED changed-build" in output and "Nondeterminism" in output
+    assert "replayed 1, failed 1" in output
