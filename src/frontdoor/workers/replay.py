@@ -46,7 +46,7 @@ def history_from_file(path: Path) -> WorkflowHistory:
 def describe_failure(error: BaseException) -> str:
     """The replayer's error, cut to what says which event and which commands disagreed."""
     message = str(error)
-    found = re.search(r"(Nondeterminism error:.*?)(?:\n|$)", message, re.DOTALL)
+    found = re.search(r'(Nondeterminism error:[^"\n]*)', message)
     detail = found.group(1) if found else message
     return f"{type(error).__name__}: {detail.strip()}"
 
