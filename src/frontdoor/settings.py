@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +17,15 @@ class LogFormat(StrEnum):
     AUTO = "auto"
     CONSOLE = "console"
     JSON = "json"
+
+
+class SmtpTls(StrEnum):
+    """How the notifier secures its SMTP connection."""
+
+    AUTO = "auto"  # STARTTLS when the server offers it
+    STARTTLS = "starttls"  # STARTTLS or fail
+    TLS = "tls"  # implicit TLS from the first byte (usually port 465)
+    NONE = "none"  # plain text: a local relay or a test server only
 
 
 class Settings(BaseSettings):
@@ -50,6 +59,30 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"
+    # Notification delivery (workers/notifier.py).
+    smtp_host: str = Field(default="localhost", min_length=1)
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_tls: SmtpTls = SmtpTls.AUTO
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    notify_sender: str = Field(
+        default="Front Door <frontdoor@localhost>",
+        min_length=3,
+        description="the From of every notification email",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where staff open a case; emails link to {public_base_url}/referrals/{id}",
+    )
+    notify_max_attempts: int = Field(default=8, ge=1, le=100)
+    notify_backoff_seconds: float = Field(
+        default=30.0, gt=0, description="wait before the first retry; doubles on each one"
+    )
+    notify_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    notify_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    notify_digest_hour: int = Field(
+        default=8, ge=0, le=23, description="hour (Europe/London) the daily digests go out"
+    )
 
     @field_validator("temporal_address", "database_url", mode="before")
     @classmethod
@@ -57,6 +90,31 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("smtp_username", "smtp_password", mode="before")
+    @classmethod
+    def _blank_credential_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _safe_delivery(self) -> Settings:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("set both smtp_username and smtp_password, or neither")
+        # A password sent in the clear, or downgraded by a server that hides STARTTLS, is leaked.
+        if self.smtp_username is not None and self.smtp_tls not in (SmtpTls.STARTTLS, SmtpTls.TLS):
+            raise ValueError("smtp credentials need smtp_tls=starttls or smtp_tls=tls")
+        if self.notify_backoff_max_seconds < self.notify_backoff_seconds:
+            raise ValueError("notify_backoff_max_seconds must be at least notify_backoff_seconds")
+        return self
 
     @field_validator("log_level")
     @classmethod

@@ -1,9 +1,10 @@
 """`frontdoor dev`: the whole system on embedded servers, in one command.
 
 Starts (unless configured to use existing ones) the Temporal dev server and PostgreSQL, registers
-the search attributes, applies migrations, runs the worker and the API as child processes, prints
-where to look, and on Ctrl-C (or SIGTERM) stops everything it started, in reverse order, and
-nothing else. State lives under the state folder, so a second run picks up the same cases.
+the search attributes, applies migrations, runs the worker, the notifier (which emails the outbox
+to the SMTP server in settings) and the API as child processes, prints where to look, and on
+Ctrl-C (or SIGTERM) stops everything it started, in reverse order, and nothing else. State lives
+under the state folder, so a second run picks up the same cases.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from frontdoor.store.migrate import migrate
 from frontdoor.workers.temporal import connect, ensure_search_attributes
 
 _READY_TIMEOUT = 60.0
+# Started in this order and stopped in reverse: the notifier after the worker that fills the
+# outbox, the API last so nothing accepts a referral before the rest is up.
+_CHILDREN = ("worker", "notifier", "api")
 _CHILD_GRACE = 15.0
 
 
@@ -74,7 +78,7 @@ class DevStack:
             "FRONTDOOR_TEMPORAL_ADDRESS": temporal_address,
             "FRONTDOOR_DATABASE_URL": database_url,
         }
-        for role in ("worker", "api"):
+        for role in _CHILDREN:
             self.children[role] = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -113,7 +117,7 @@ class DevStack:
         return waits[done.pop()]
 
     async def stop(self) -> None:
-        for role in ("api", "worker"):
+        for role in reversed(_CHILDREN):
             proc = self.children.pop(role, None)
             if proc is None or proc.returncode is not None:
                 continue
@@ -171,6 +175,7 @@ async def run_dev(settings: Settings) -> int:
                 if stack.temporal is not None
                 else ""
             )
+            + f"  mail (SMTP)  {settings.smtp_host}:{settings.smtp_port}\n"
             + f"  state        {settings.state_dir.resolve()}\n"
             "Press Ctrl-C to stop.",
         )

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from temporalio.client import Client, WorkflowHistory
@@ -24,6 +26,15 @@ from frontdoor.workers.reset import ResetError, last_good_task, reset_case
 from frontdoor.workers.temporal import connect
 
 history_app = typer.Typer(help="Case histories.", no_args_is_help=True)
+
+
+def _done(code: int = 0) -> NoReturn:
+    """Leave at once once the answer is printed. The Temporal client's native runtime can abort
+    the interpreter while it shuts down ("PyGILState_Release"), turning a good run into a crash;
+    nothing is left to clean up by then."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _settings() -> Settings:
@@ -87,7 +98,7 @@ def replay(
                 outcomes += await replay_all([history])
         return _print_outcomes(outcomes, time.monotonic() - started)
 
-    raise typer.Exit(asyncio.run(main()))
+    _done(asyncio.run(main()))
 
 
 @history_app.command("export")
@@ -110,6 +121,7 @@ def export_history(
         return path
 
     typer.echo(f"wrote {asyncio.run(main())}")
+    _done()
 
 
 def stuck(
@@ -132,14 +144,14 @@ def stuck(
     rows = asyncio.run(main())
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
+    elif not rows:
         typer.echo("no stuck cases")
-        return
-    width = max(len(r["workflow_id"]) for r in rows)
-    typer.echo(f"{'CASE':<{width}}  {'REASON':<24}  DETAIL")
-    for row in rows:
-        typer.echo(f"{row['workflow_id']:<{width}}  {row['reason']:<24}  {row['detail']}")
+    else:
+        width = max(len(r["workflow_id"]) for r in rows)
+        typer.echo(f"{'CASE':<{width}}  {'REASON':<24}  DETAIL")
+        for row in rows:
+            typer.echo(f"{row['workflow_id']:<{width}}  {row['reason']:<24}  {row['detail']}")
+    _done()
 
 
 def reset(
@@ -170,7 +182,8 @@ def reset(
         typer.echo(asyncio.run(main()))
     except (ResetError, ValueError, RPCError) as err:
         typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from err
+        _done(1)
+    _done()
 
 
 async def _audit_reset(
@@ -228,3 +241,4 @@ def describe(case: Annotated[str, typer.Argument(help="a referral id or workflow
         typer.echo(state.model_dump_json(indent=2, exclude={"timeline"}))
 
     asyncio.run(main())
+    _done()

@@ -125,5 +125,12 @@ app.command()(engineer.describe)
 app.add_typer(engineer.history_app, name="history")
 
 
+# Notification delivery (issue 9): the dispatcher and the directory of mailboxes.
+from frontdoor.cli.notify import directory_app, notifier  # noqa: E402 - commands register last
+
+app.add_typer(directory_app, name="directory")
+app.command()(notifier)
+
+
 if __name__ == "__main__":
     sys.exit(app())

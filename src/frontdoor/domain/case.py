@@ -101,12 +101,21 @@ class ReferralSummary(BaseModel):
     child_seen: bool
 
 
+class OpenedTask(BaseModel):
+    """A task a completion opened, so the caller can go straight to it."""
+
+    task_id: str
+    kind: TaskKind
+    agency: Agency | None = None
+
+
 class CompleteTaskOutcome(BaseModel):
     """The answer to a completion: the case's stage after it, and any tasks it opened."""
 
     task_id: str
     stage: Stage
     opened_task_ids: list[str] = Field(default_factory=list)
+    opened_tasks: list[OpenedTask] = Field(default_factory=list)
 
 
 class AddInformationOutcome(BaseModel):

@@ -6,10 +6,13 @@ and the case state they keep (the query's answer, the search attributes, the rea
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from frontdoor.activities.case import CaseActivities
@@ -47,11 +50,48 @@ DB_RETRY = RetryPolicy(
     non_retryable_error_types=["InvalidDeadlineRequest"],
 )
 DB_TIMEOUT = timedelta(seconds=30)
+# A few quick tries in the worker before handing the write to the server's retries.
+LOCAL_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=500),
+    backoff_coefficient=2.0,
+    maximum_attempts=3,
+    non_retryable_error_types=["InvalidDeadlineRequest", "InvalidCaseActivityInput"],
+)
+In = TypeVar("In")
+Out = TypeVar("Out")
 ROLE_FOR_LEVEL = {1: Role.team_manager, 2: Role.service_manager, 3: Role.head_of_service}
+
+
+LOCAL_ACTIVITIES_PATCH = "case-writes-as-local-activities"
 
 
 class CaseEffects:
     """State and effects shared by the referral workflow's stages."""
+
+    # Set at the start of each run: whether this case's writes run as local activities.
+    _local: bool
+
+    async def _call(self, activity: Callable[[Any, In], Awaitable[Out]], arg: In) -> Out:
+        """Run a write to PostgreSQL. A local activity spares a server round trip; if it keeps
+        failing (PostgreSQL down), the write moves to a regular activity, which Temporal retries
+        and shows (pending, with its attempts and last failure) to `frontdoor stuck`. Cases
+        started before the patch keep the regular activities their histories hold."""
+        if self._local:
+            try:
+                return await workflow.execute_local_activity_method(
+                    activity, arg, start_to_close_timeout=DB_TIMEOUT, retry_policy=LOCAL_RETRY
+                )
+            except (ActivityError, ApplicationError) as err:
+                # Local activities surface the activity's own failure once their tries run out.
+                cause = err.cause if isinstance(err, ActivityError) else err
+                if isinstance(cause, ApplicationError) and cause.non_retryable:
+                    raise
+                workflow.logger.warning(
+                    "local_write_failed", extra={"failure_type": getattr(cause, "type", None)}
+                )
+        return await workflow.execute_activity_method(
+            activity, arg, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
+        )
 
     def _init_case(self, params: ReferralInput) -> None:
         self._input = params
@@ -223,7 +263,7 @@ class CaseEffects:
         tracked = TrackedTask(view=view, rungs=due.rungs)
         self._tasks[task_id] = tracked
         self._note(now, "task_opened", f"{kind.value}{f' ({agency.value})' if agency else ''}")
-        await workflow.execute_activity_method(
+        await self._call(
             CaseActivities.open_task,
             OpenTaskInput(
                 workflow_id=self._state.workflow_id,
@@ -236,8 +276,6 @@ class CaseEffects:
                 due_at=due.due_at,
                 progress=self._progress(),
             ),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
         )
         self._watchers.append(asyncio.create_task(watch(tracked, self._fire)))
         self._publish()
@@ -249,7 +287,7 @@ class CaseEffects:
             task.view.status = status
             task.view.completed_at = now
             task.changed()
-        await workflow.execute_activity_method(
+        await self._call(
             CaseActivities.close_task,
             CloseTaskInput(
                 workflow_id=self._state.workflow_id,
@@ -265,8 +303,6 @@ class CaseEffects:
                 summary=public_summary(task.view.result),
                 progress=self._progress(),
             ),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
         )
 
     async def _fire(self, task: TrackedTask, rung: Rung) -> None:
@@ -286,7 +322,7 @@ class CaseEffects:
         if level > 0:
             task.view.escalation_level = max(task.view.escalation_level, level)
             self._state.escalation_level = max(self._state.escalation_level, level)
-        result = await workflow.execute_activity_method(
+        result = await self._call(
             CaseActivities.escalate,
             EscalateInput(
                 workflow_id=self._state.workflow_id,
@@ -302,8 +338,6 @@ class CaseEffects:
                 reason=reason,
                 progress=self._progress(),
             ),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
         )
         self._state.escalations.append(
             EscalationView(
@@ -321,7 +355,7 @@ class CaseEffects:
         self._publish()
 
     async def _notify(self, key: str, kind: str, team: str, payload: dict[str, object]) -> None:
-        await workflow.execute_activity_method(
+        await self._call(
             CaseActivities.notify,
             NotifyInput(
                 workflow_id=self._state.workflow_id,
@@ -332,14 +366,12 @@ class CaseEffects:
                 occurred_at=workflow.now(),
                 payload=payload,
             ),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
         )
 
     async def _record(
         self, kind: str, key: str, actor: str | None, details: dict[str, object] | None = None
     ) -> None:
-        await workflow.execute_activity_method(
+        await self._call(
             CaseActivities.record_progress,
             RecordProgressInput(
                 workflow_id=self._state.workflow_id,
@@ -351,6 +383,4 @@ class CaseEffects:
                 details=details or {},
                 progress=self._progress(),
             ),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
         )

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         AddInformationOutcome,
         CaseState,
         CompleteTaskOutcome,
+        OpenedTask,
         ReferralSummary,
         Stage,
     )
@@ -44,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
         WelfareCheckResult,
         agency_team,
     )
-    from frontdoor.workflows.effects import DB_RETRY, DB_TIMEOUT, CaseEffects
+    from frontdoor.workflows.effects import LOCAL_ACTIVITIES_PATCH, CaseEffects
     from frontdoor.workflows.ladder import TrackedTask
     from frontdoor.workflows.validation import (
         case_closed,
@@ -106,7 +107,15 @@ class ReferralWorkflow(CaseEffects):
         self._events.append(event)
         await workflow.wait_condition(lambda: event.done)
         return CompleteTaskOutcome(
-            task_id=params.task_id, stage=self._state.stage, opened_task_ids=event.opened
+            task_id=params.task_id,
+            stage=self._state.stage,
+            opened_task_ids=event.opened,
+            opened_tasks=[
+                OpenedTask(
+                    task_id=t, kind=self._tasks[t].view.kind, agency=self._tasks[t].view.agency
+                )
+                for t in event.opened
+            ],
         )
 
     @complete_task.validator
@@ -137,9 +146,10 @@ class ReferralWorkflow(CaseEffects):
 
     @workflow.run
     async def run(self, params: ReferralInput) -> ReferralSummary:
+        self._local = workflow.patched(LOCAL_ACTIVITIES_PATCH)
         details = params.details
         self._note(details.received_at, "referral_received", f"source {details.source.value}")
-        registered = await workflow.execute_activity_method(
+        registered = await self._call(
             CaseActivities.register_referral,
             RegisterReferralInput(
                 workflow_id=self._state.workflow_id,
@@ -151,8 +161,6 @@ class ReferralWorkflow(CaseEffects):
                 match_key=child_match_key(details.child),
                 progress=self._progress(),
             ),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
         )
         if registered.earlier_referral_ids:
             self._state.re_referral = True

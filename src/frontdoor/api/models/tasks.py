@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from frontdoor.domain.case import CaseState, Stage
+from frontdoor.domain.case import CaseState, OpenedTask, Stage
 from frontdoor.domain.inputs import InputModel
 from frontdoor.domain.referral import ReferralDetails
 from frontdoor.domain.tasks import Agency, TaskKind, TaskResult, TaskStatus
@@ -88,3 +88,4 @@ class TaskCompleted(BaseModel):
     task_id: UUID
     stage: Stage
     opened_task_ids: list[UUID]
+    opened_tasks: list[OpenedTask]

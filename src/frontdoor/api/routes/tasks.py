@@ -298,4 +298,5 @@ async def complete_task(
         task_id=task_id,
         stage=outcome.stage,
         opened_task_ids=[UUID(opened) for opened in outcome.opened_task_ids],
+        opened_tasks=outcome.opened_tasks,
     )
