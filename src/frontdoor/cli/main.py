@@ -116,13 +116,14 @@ def token(
     typer.echo(issue_token(settings, person, ttl=timedelta(hours=hours)))
 
 
-from frontdoor.cli import engineer  # noqa: E402 - the engineers' commands join the same app
+from frontdoor.cli import engineer, load  # noqa: E402 - the engineers' commands join the same app
 
 app.command()(engineer.replay)
 app.command()(engineer.stuck)
 app.command()(engineer.reset)
 app.command()(engineer.describe)
 app.add_typer(engineer.history_app, name="history")
+app.command()(load.load)
 
 
 # Notification delivery (issue 9): the dispatcher and the directory of mailboxes.

@@ -1,0 +1,65 @@
+"""The load generator against the API with a real worker: every path, every case closed with
+exactly its tasks; and completions raced in pairs, a hundred times."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
+from frontdoor.cli.loadgen import run_load
+from tests.api.conftest import LiveApi
+from tests.api.test_referrals import intake_body, wait_for_stage
+
+
+async def test_load_closes_every_case_with_exactly_its_tasks(live_api: LiveApi) -> None:
+    transport = live_api.client._transport  # the in-process app, with the test's worker
+    report = await run_load(
+        "http://frontdoor", live_api.staff.settings,
+        referrals=30, concurrency=10, seed=7, transport=transport,
+    )  # fmt: skip
+    assert report.problems == []
+    assert not [k for k in report.statuses if k[1] >= 500]
+    assert len(report.latencies["POST /referrals"]) == 30
+    assert any(line.startswith("  complete decision") for line in report.lines())
+
+
+async def test_a_hundred_pairs_of_concurrent_completions_each_apply_once(
+    live_api: LiveApi, dev_env: WorkflowEnvironment
+) -> None:
+    api, staff = live_api.client, live_api.staff
+    created = await api.post("/referrals", json=intake_body(), headers=staff.practitioner)
+    referral_id = created.json()["referral_id"]
+    await wait_for_stage(live_api, referral_id, "screening")
+    reviews = []
+    for n in range(100):
+        added = await api.post(
+            f"/referrals/{referral_id}/information",
+            json={"text": f"Report {n}.", "source": "police"},
+            headers=staff.practitioner,
+        )
+        reviews.append(added.json()["review_task_id"])
+
+    async def complete(task_id: str) -> httpx.Response:
+        return await api.post(
+            f"/tasks/{task_id}/complete",
+            json={"result": {"kind": "review_new_information", "rationale": "Seen."}},
+            headers={**staff.practitioner, "Idempotency-Key": str(uuid.uuid4())},
+        )
+
+    outcomes = []
+    for task_id in reviews:
+        pair = await asyncio.gather(complete(task_id), complete(task_id))
+        outcomes.append(sorted(r.status_code for r in pair))
+    assert outcomes == [[200, 409]] * 100
+    state = (await api.get(f"/referrals/{referral_id}", headers=staff.manager)).json()
+    done = [t for t in state["tasks"] if t["kind"] == "review_new_information"]
+    assert len(done) == 100 and all(t["status"] == "completed" for t in done)
+    async with live_api.pool.acquire() as conn:
+        closes = await conn.fetchval(
+            "SELECT count(*) FROM audit_event WHERE workflow_id = $1 AND kind = 'task_completed'",
+            f"referral-{referral_id}",
+        )
+    assert closes == 100
