@@ -127,7 +127,8 @@ class CaseEffects:
 
     def _snapshot(self) -> CaseState:
         return self._state.model_copy(
-            update={"tasks": [t.view.model_copy() for t in self._tasks.values()]}, deep=True
+            update={"tasks": [t.view.model_copy() for t in self._tasks.values() if t.in_inbox]},
+            deep=True,
         )
 
     def _summary(self) -> ReferralSummary:
@@ -277,6 +278,7 @@ class CaseEffects:
                 progress=self._progress(),
             ),
         )
+        tracked.in_inbox = True
         self._watchers.append(asyncio.create_task(watch(tracked, self._fire)))
         self._publish()
         return task_id

@@ -29,6 +29,8 @@ class TrackedTask:
     fired: set[int] = field(default_factory=set)
     # Bumped whenever the task closes or its deadline moves, to wake its watcher.
     version: int = 0
+    # Shown to staff only once its inbox row is written, so nobody can act on it before.
+    in_inbox: bool = False
 
     @property
     def is_open(self) -> bool:

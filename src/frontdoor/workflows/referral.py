@@ -123,7 +123,7 @@ class ReferralWorkflow(CaseEffects):
         if self._state.stage is Stage.closed:
             raise case_closed("the case is closed")
         task = self._tasks.get(params.task_id)
-        if task is None:
+        if task is None or not task.in_inbox:
             raise rejected(f"task {params.task_id} is not a task of this referral")
         validate_completion(task.view, params, self._input.details, self._state, workflow.now())
 
