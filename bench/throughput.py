@@ -80,7 +80,7 @@ async def main(lifecycles: int, concurrency: int, steps: int) -> None:
     system = System(state)
     await system.start()
     try:
-        client = await connect(system.temporal.address, "default")
+        client = await connect(system.temporal.address, "default", system.settings())
         async with Worker(
             client,
             task_queue="bench-bare",
@@ -121,7 +121,7 @@ async def main(lifecycles: int, concurrency: int, steps: int) -> None:
         started = time.monotonic()
         rounds = 3
         for _ in range(rounds):
-            outcomes = await replay_all(histories)
+            outcomes = await replay_all(histories, settings=system.settings())
             assert all(o.ok for o in outcomes)
         replay_rate = rounds * len(histories) / (time.monotonic() - started)
     finally:

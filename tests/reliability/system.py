@@ -47,7 +47,7 @@ class System:
         return f"http://127.0.0.1:{self.api_port}"
 
     def settings(self) -> Settings:
-        return Settings(auth_secret=TEST_SECRET, state_dir=self.state)
+        return Settings(auth_secret=TEST_SECRET, state_dir=self.state, dev_mode=True)
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDOOR_")}

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from frontdoor.workers.replay import history_from_file, replay_all
 from frontdoor.workers.worker import build_worker
 from tests.cli.commands import frontdoor
+from tests.conftest import TEST_PAYLOAD_KEYS
 from tests.workers.variants import PatchedChange, UnpatchedChange
 from tests.workflows.scenarios import closing_outcome
 
@@ -47,10 +48,16 @@ async def test_the_same_change_behind_a_patch_still_replays_old_cases() -> None:
     assert [o.workflow_id for o in outcomes if not o.ok] == []
 
 
+# The command reads the payload keys from its settings, as an engineer's shell would.
+KEYS = {"FRONTDOOR_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS.get_secret_value()}
+
+
 async def test_replay_command_passes_good_files_and_fails_a_changed_workflows_history(
     time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, tmp_path: Path
 ) -> None:
-    code, output = await frontdoor("replay", "--file", str(HISTORIES / "outcome-nfa.json"))
+    code, output = await frontdoor(
+        "replay", "--file", str(HISTORIES / "outcome-nfa.json"), env=KEYS
+    )
     assert code == 0, output
     assert "replayed 1, failed 0" in output
 
@@ -61,7 +68,7 @@ async def test_replay_command_passes_good_files_and_fails_a_changed_workflows_hi
         case = await closing_outcome("nfa")(time_skipping_env, task_queue)
     changed = tmp_path / "changed-build.json"
     changed.write_text((await case.handle.fetch_history()).to_json())
-    code, output = await frontdoor("replay", "--file", str(changed))
+    code, output = await frontdoor("replay", "--file", str(changed), env=KEYS)
     assert code == 1, output
     assert "FAILED changed-build" in output and "Nondeterminism" in output
     assert "replayed 1, failed 1" in output

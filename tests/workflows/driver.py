@@ -40,9 +40,9 @@ from frontdoor.domain.tasks import (
     TaskStatus,
     VisitResult,
 )
-from frontdoor.workers.converter import DATA_CONVERTER
 from frontdoor.workers.worker import build_worker, sandbox_runner
 from frontdoor.workflows.referral import ReferralWorkflow
+from tests.conftest import TEST_CONVERTER
 
 LIVED_EXPERIENCE = (
     "Sam is seven, says home is loud at night and that they often miss breakfast before school."
@@ -162,7 +162,7 @@ class Case:
         history = await self.handle.fetch_history()
         await Replayer(
             workflows=[ReferralWorkflow],
-            data_converter=DATA_CONVERTER,
+            data_converter=TEST_CONVERTER,
             workflow_runner=sandbox_runner(),
         ).replay_workflow(history)
         return len(history.events)

@@ -12,11 +12,11 @@ from temporalio.client import Client
 from frontdoor.api.deps import AppResources
 from frontdoor.api.errors import install_error_handlers
 from frontdoor.api.limits import BodySizeLimit
-from frontdoor.api.routes import health, referrals, tasks
+from frontdoor.api.routes import codec, dashboard, health, performance, referrals, tasks
 from frontdoor.logs import get_logger
 from frontdoor.settings import Settings
 from frontdoor.store.pool import create_pool
-from frontdoor.workers.converter import DATA_CONVERTER
+from frontdoor.workers.converter import data_converter
 
 log = get_logger(__name__)
 
@@ -39,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
         client = await Client.connect(
             temporal_address,
             namespace=settings.temporal_namespace,
-            data_converter=DATA_CONVERTER,
+            data_converter=data_converter(settings),
             lazy=True,
         )
         app.state.resources = AppResources(settings=settings, pool=pool, temporal=client)
@@ -60,4 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(referrals.router)
     app.include_router(tasks.router)
+    app.include_router(performance.router)
+    app.include_router(dashboard.router)
+    app.include_router(codec.router)
     return app

@@ -77,6 +77,9 @@ class DevStack:
             **os.environ,
             "FRONTDOOR_TEMPORAL_ADDRESS": temporal_address,
             "FRONTDOOR_DATABASE_URL": database_url,
+            # Development: `frontdoor token` tokens are accepted, and without configured payload
+            # keys the children share one key made in the state folder.
+            "FRONTDOOR_DEV_MODE": "true",
         }
         for role in _CHILDREN:
             self.children[role] = await asyncio.create_subprocess_exec(

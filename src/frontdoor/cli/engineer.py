@@ -46,7 +46,7 @@ def _settings() -> Settings:
 async def _client(settings: Settings) -> Client:
     # Unset means the embedded dev server of `frontdoor dev`.
     address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
-    return await connect(address, settings.temporal_namespace)
+    return await connect(address, settings.temporal_namespace, settings)
 
 
 def _parse_duration(text: str) -> timedelta:
@@ -95,7 +95,7 @@ def replay(
         outcomes: list[ReplayOutcome] = []
         with typer.progressbar(histories, label="replaying", file=None) as bar:
             for history in bar:
-                outcomes += await replay_all([history])
+                outcomes += await replay_all([history], settings=settings)
         return _print_outcomes(outcomes, time.monotonic() - started)
 
     _done(asyncio.run(main()))

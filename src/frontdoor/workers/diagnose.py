@@ -10,6 +10,7 @@ from uuid import UUID
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
 from temporalio.client import Client, WorkflowExecutionDescription
@@ -50,11 +51,23 @@ async def last_events(
     return list(response.history.events)[:count]
 
 
-def _failure_of(events: list[HistoryEvent]) -> str:
+async def _first_line(client: Client, failure: Failure) -> str:
+    """The failure's message, decrypted: the data converter moves messages into an encrypted
+    payload, so the server only holds "Encoded failure"."""
+    if not failure.message:
+        return ""
+    copy = Failure()
+    copy.CopyFrom(failure)
+    error = await client.data_converter.decode_failure(copy)
+    message = getattr(error, "message", None) or str(error)
+    return str(message).splitlines()[0] if message else ""
+
+
+async def _failure_of(client: Client, events: list[HistoryEvent]) -> str:
     for event in events:
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
             failure = event.workflow_task_failed_event_attributes.failure
-            return failure.message.splitlines()[0] if failure.message else "no message"
+            return await _first_line(client, failure) or "no message"
     return "no failure recorded yet"
 
 
@@ -76,14 +89,12 @@ async def diagnose(
             StuckReason(
                 wid,
                 "workflow_task_failing",
-                f"attempt {raw.pending_workflow_task.attempt}: {_failure_of(recent)}",
+                f"attempt {raw.pending_workflow_task.attempt}: {await _failure_of(client, recent)}",
             )
         )
     for pending in raw.pending_activities:
         if pending.attempt > 1:
-            last = (
-                pending.last_failure.message.splitlines()[0] if pending.last_failure.message else ""
-            )
+            last = await _first_line(client, pending.last_failure)
             reasons.append(
                 StuckReason(
                     wid,

@@ -13,7 +13,8 @@ from pathlib import Path
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from frontdoor.workers.converter import DATA_CONVERTER
+from frontdoor.settings import Settings, get_settings
+from frontdoor.workers.converter import data_converter
 from frontdoor.workers.worker import WORKFLOWS, sandbox_runner
 
 
@@ -31,9 +32,12 @@ class ReplayOutcome:
         return self.failure is None
 
 
-def replayer(workflows: Sequence[type] = WORKFLOWS) -> Replayer:
+def replayer(settings: Settings, workflows: Sequence[type] = WORKFLOWS) -> Replayer:
+    """A replayer with the worker's workflows, sandbox and data converter (payload keys)."""
     return Replayer(
-        workflows=list(workflows), data_converter=DATA_CONVERTER, workflow_runner=sandbox_runner()
+        workflows=list(workflows),
+        data_converter=data_converter(settings),
+        workflow_runner=sandbox_runner(),
     )
 
 
@@ -52,16 +56,22 @@ def describe_failure(error: BaseException) -> str:
 
 
 async def replay_all(
-    histories: Iterable[WorkflowHistory], workflows: Sequence[type] = WORKFLOWS
+    histories: Iterable[WorkflowHistory],
+    workflows: Sequence[type] = WORKFLOWS,
+    *,
+    settings: Settings | None = None,
 ) -> list[ReplayOutcome]:
-    """Replay every history; never stops at the first failure."""
+    """Replay every history; never stops at the first failure. The payload keys come from
+    `settings` (default: the environment's)."""
     items = list(histories)
 
     async def feed() -> AsyncIterator[WorkflowHistory]:
         for history in items:
             yield history
 
-    results = await replayer(workflows).replay_workflows(feed(), raise_on_replay_failure=False)
+    results = await replayer(settings or get_settings(), workflows).replay_workflows(
+        feed(), raise_on_replay_failure=False
+    )
     outcomes = []
     for history in items:
         failure = results.replay_failures.get(history.run_id)

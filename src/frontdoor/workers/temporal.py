@@ -8,18 +8,27 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
 from frontdoor.logs import get_logger
-from frontdoor.workers.converter import DATA_CONVERTER
+from frontdoor.settings import Settings
+from frontdoor.workers.converter import NO_PAYLOADS_CONVERTER, data_converter
 from frontdoor.workflows import search_attributes
 
 log = get_logger(__name__)
 
 
-async def connect(address: str, namespace: str) -> Client:
-    """A client with the project's data converter."""
-    return await Client.connect(address, namespace=namespace, data_converter=DATA_CONVERTER)
+async def connect(address: str, namespace: str, settings: Settings | None = None) -> Client:
+    """A client with the project's data converter, keyed by `settings`.
+
+    Without settings the client can check the server and register search attributes, but it
+    refuses to send any payload (it has no key to encrypt it with).
+    """
+    converter: DataConverter = (
+        NO_PAYLOADS_CONVERTER if settings is None else data_converter(settings)
+    )
+    return await Client.connect(address, namespace=namespace, data_converter=converter)
 
 
 async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:

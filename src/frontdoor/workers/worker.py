@@ -76,7 +76,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             "frontdoor worker needs FRONTDOOR_TEMPORAL_ADDRESS and FRONTDOOR_DATABASE_URL "
             "(or run `frontdoor dev`, which starts embedded servers)"
         )
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect(settings.temporal_address, settings.temporal_namespace, settings)
     await ensure_search_attributes(client, settings.temporal_namespace)
     pool = await create_pool(settings.database_url)
     try:

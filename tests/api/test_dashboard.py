@@ -1,0 +1,193 @@
+"""`GET /dashboard`: who may open it, what its tiles say about a known data set, and the page as a
+real browser renders it (headless Chromium against `frontdoor api` over HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from frontdoor.settings import Settings
+from tests.api.conftest import LiveApi
+from tests.api.test_performance import PARAMS, add_known_data
+
+CHROMIUM = "/usr/bin/chromium"
+TILE = re.compile(r'id="tile-(\w+)".*?data-value="([^"]*)"', re.DOTALL)
+
+
+def tiles(page: str) -> dict[str, str]:
+    return dict(TILE.findall(page))
+
+
+async def test_tiles_charts_agencies_and_overdue_work_of_a_known_data_set(
+    live_api: LiveApi,
+) -> None:
+    known = await add_known_data(live_api.pool)
+
+    response = await live_api.client.get(
+        "/dashboard", params=PARAMS, headers=live_api.staff.manager
+    )
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "script-src" not in response.headers["content-security-policy"]  # no script at all
+    page = response.text
+    assert tiles(page) == {
+        "decisions": "80.0%",
+        "seen": "50.0%",
+        "overdue": "2",
+        "referrals": "5",
+        "told": "\u2013",
+    }
+    assert page.count("<svg") >= 6 and "<script" not in page
+    assert 'id="agency-police"' in page
+    assert f'href="/referrals/{known.overdue_referral}"' in page
+    assert 'class="n level-2"' in page
+
+
+async def test_a_browser_gives_the_token_once_and_then_holds_a_cookie(live_api: LiveApi) -> None:
+    api, staff = live_api.client, live_api.staff
+    token = staff.manager["Authorization"].removeprefix("Bearer ")
+
+    response = await api.get("/dashboard", params={"token": token, **PARAMS})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/dashboard?{urlencode(PARAMS)}"
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/dashboard" in cookie
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert (await api.get(response.headers["location"])).status_code == 200
+    api.cookies.clear()
+
+
+async def test_only_managers_open_the_dashboard(live_api: LiveApi) -> None:
+    api, staff = live_api.client, live_api.staff
+    assert (await api.get("/dashboard")).status_code == 401
+    assert (await api.get("/dashboard", headers=staff.practitioner)).status_code == 403
+    practitioner = staff.practitioner["Authorization"].removeprefix("Bearer ")
+    assert (await api.get("/dashboard", params={"token": practitioner})).status_code == 403
+    assert (await api.get("/dashboard", params={"token": "not-a-token"})).status_code == 401
+    bad = await api.get(
+        "/dashboard", params={"from": "2026-03-16", "to": "2026-03-15"}, headers=staff.manager
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "from"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives another process the settings these tests chose."""
+    env: dict[str, str] = {}
+    for name in settings.model_fields_set:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        env[f"FRONTDOOR_{name.upper()}"] = str(getattr(value, "value", value))
+    return env
+
+
+@pytest.fixture
+async def served_api(live_api: LiveApi, tmp_path: Path) -> AsyncIterator[str]:
+    """`frontdoor api` as its own process on a free port, with the settings of the in-process
+    API (same database, Temporal, signing key); yields its base URL."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        **settings_env(live_api.staff.settings),
+        "FRONTDOOR_API_HOST": "127.0.0.1",
+        "FRONTDOOR_API_PORT": str(port),
+        "FRONTDOOR_STATE_DIR": str(tmp_path / "state"),
+    }
+    log = (tmp_path / "api.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "frontdoor"), "api", env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(150):
+                try:
+                    if (await client.get(f"{base}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.returncode is None, (tmp_path / "api.log").read_text()
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("frontdoor api did not answer within 15 s")
+        yield base
+    finally:
+        process.terminate()
+        await process.wait()
+        log.close()
+
+
+async def _chromium(chromium: str, profile: Path, *args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=90)
+    assert process.returncode == 0, err.decode(errors="replace")[-2000:]
+    return out.decode()
+
+
+@pytest.mark.timeout(240)
+async def test_headless_chromium_shows_the_known_numbers(
+    served_api: str, live_api: LiveApi, tmp_path: Path
+) -> None:
+    chromium = shutil.which(CHROMIUM) or shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Chromium is missing: install Debian's package (apt-get install -y chromium)")
+    await add_known_data(live_api.pool)
+    token = live_api.staff.manager["Authorization"].removeprefix("Bearer ")
+    url = f"{served_api}/dashboard?{urlencode({**PARAMS, 'token': token})}"
+
+    dom = await _chromium(chromium, tmp_path / "profile-dom", "--dump-dom", url)
+
+    assert tiles(dom) == {
+        "decisions": "80.0%",
+        "seen": "50.0%",
+        "overdue": "2",
+        "referrals": "5",
+        "told": "\u2013",
+    }
+    screenshot = tmp_path / "dashboard.png"
+    await _chromium(
+        chromium,
+        tmp_path / "profile-shot",
+        f"--screenshot={screenshot}",
+        "--window-size=1280,1600",
+        url,
+    )
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert screenshot.stat().st_size > 20_000  # a rendered page, not a blank one
+    keep = os.environ.get("FRONTDOOR_SCREENSHOT_DIR")
+    if keep:
+        shutil.copy(screenshot, Path(keep) / "dashboard.png")

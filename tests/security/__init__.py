@@ -1,0 +1,1 @@
+"""Tests of what the system protects: encrypted histories, logs, audit, identity."""
