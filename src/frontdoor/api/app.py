@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from frontdoor.api.access_log import AccessLog
 from frontdoor.api.deps import AppResources
 from frontdoor.api.errors import install_error_handlers
 from frontdoor.api.limits import BodySizeLimit
@@ -56,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(AccessLog)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(referrals.router)

@@ -63,11 +63,13 @@ def current_user(
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return verify_token(get_app_settings(request), credentials.credentials)
+        user = verify_token(get_app_settings(request), credentials.credentials)
     except AuthError as err:
         raise ApiError(
             401, "unauthenticated", str(err), headers={"WWW-Authenticate": "Bearer"}
         ) from err
+    request.state.user = user  # for the access log
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -46,3 +47,33 @@ class NewInformation(InputModel):
 class InformationAdded(BaseModel):
     review_task_id: UUID | None
     stage: Stage
+
+
+class AuditEntry(BaseModel):
+    """A step of the process: a task opened or closed, an escalation, a notice, a reset."""
+
+    occurred_at: datetime
+    kind: str
+    step_key: str
+    actor: str | None
+    details: dict[str, Any]
+
+
+class AccessEntry(BaseModel):
+    """Someone reading or changing the case or one of its tasks through the API."""
+
+    at: datetime
+    user_id: str
+    roles: list[str]
+    agency: str | None
+    method: str
+    route: str
+    task_id: UUID | None
+    status: int
+    client_ip: str | None
+
+
+class CaseAudit(BaseModel):
+    referral_id: UUID
+    events: list[AuditEntry]
+    accesses: list[AccessEntry]

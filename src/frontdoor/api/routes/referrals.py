@@ -17,6 +17,9 @@ from frontdoor.api.cases import case_handle, on_case
 from frontdoor.api.deps import PoolDep, SettingsDep, TemporalDep, require
 from frontdoor.api.errors import ApiError, ErrorResponse
 from frontdoor.api.models.referrals import (
+    AccessEntry,
+    AuditEntry,
+    CaseAudit,
     InformationAdded,
     NewInformation,
     ReferralCreated,
@@ -28,6 +31,7 @@ from frontdoor.domain.policy import DEFAULT_POLICY_VERSION, Rag
 from frontdoor.domain.referral import ReferralDetails, ReferralInput, workflow_id_for
 from frontdoor.domain.tasks import AddInformationInput, agency_team
 from frontdoor.logs import get_logger
+from frontdoor.store.access import case_accesses, case_audit_events
 from frontdoor.store.case_list import CaseFilter, agency_has_task, assignees, list_cases
 from frontdoor.workflows.referral import ReferralWorkflow
 
@@ -205,4 +209,22 @@ async def add_information(
     return InformationAdded(
         review_task_id=UUID(outcome.review_task_id) if outcome.review_task_id else None,
         stage=outcome.stage,
+    )
+
+
+@router.get(
+    "/{referral_id}/audit", response_model=CaseAudit, responses={404: {"model": ErrorResponse}}
+)
+async def referral_audit(referral_id: UUID, _user: Manager, pool: PoolDep) -> CaseAudit:
+    """The case's audit trail (what the process did) and every access to it (who read or
+    changed it, when, from where)."""
+    async with pool.acquire() as conn:
+        events = await case_audit_events(conn, workflow_id_for(referral_id))
+        accesses = await case_accesses(conn, referral_id)
+    if not events:
+        raise ApiError(404, "not_found", f"referral {referral_id} was not found")
+    return CaseAudit(
+        referral_id=referral_id,
+        events=[AuditEntry.model_validate(e) for e in events],
+        accesses=[AccessEntry.model_validate(a) for a in accesses],
     )
