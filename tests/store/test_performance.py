@@ -450,3 +450,17 @@ async def test_the_whole_report_over_an_empty_period(pool: asyncpg.Pool) -> None
     assert [w.week_start for w in result.visits.weeks] == [WEEK_1, WEEK_2]
     assert result.overdue.total == 0 and result.overdue.oldest is None
     assert result.time_to_decision.period.median_hours is None
+
+
+async def test_a_team_filter_takes_the_cases_the_team_owned_a_task_on(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        rows = Rows(conn)
+        # No locality team at intake; the police were asked on the first case only.
+        asked = await rows.referral(mar(3, 10), decision_due_at=mar(4, 10), decided_at=mar(3, 15))
+        await rows.check(asked, "police", mar(3, 11), mar(3, 13), returned_at=mar(3, 12))
+        await rows.referral(mar(4, 10), decision_due_at=mar(5, 10), decided_at=mar(6, 10))
+
+    police = (await measure(pool, "decisions", team="agency:police")).period
+    everyone = (await measure(pool, "decisions")).period
+    assert (police.referrals, police.within_policy.on_time, police.within_policy.late) == (1, 1, 0)
+    assert (everyone.referrals, everyone.within_policy.late) == (2, 1)

@@ -57,9 +57,20 @@ def _referrals(scope: Scope, first: int) -> tuple[str, list[Any]]:
     )
     args: list[Any] = [period.weeks[0], period.weeks[-1], period.lower_local, period.upper_local]
     if scope.team is not None:
-        clause += f" AND r.team = ${n + 4}"
+        clause += f" AND {_worked_by(f'${n + 4}', 'r')}"
         args.append(scope.team)
     return clause, args
+
+
+def _worked_by(team: str, referral: str) -> str:
+    """A case is a team's when it is assigned to the team (`referral.team`) or the team owned
+    one of its tasks (a front door team, the exploitation team, or an agency's duty team)."""
+    return (
+        f"(EXISTS (SELECT 1 FROM referral rt WHERE rt.referral_id = {referral}.referral_id"
+        f" AND rt.team = {team})"
+        f" OR EXISTS (SELECT 1 FROM task tt WHERE tt.referral_id = {referral}.referral_id"
+        f" AND tt.team = {team}))"
+    )
 
 
 def _timeliness(prefix: str, done: str, due: str) -> str:
@@ -195,10 +206,10 @@ def _of_referrals_in_scope(table: str, scope: Scope) -> tuple[str, list[Any]]:
     join = ""
     args: list[Any] = [scope.period.lower, scope.period.upper]
     if scope.team is not None:
-        join = "JOIN referral r ON r.referral_id = x.referral_id AND r.team = $3"
+        join = f"AND {_worked_by('$3', 'x')}"
         args.append(scope.team)
     period = "x.referral_received_at >= $1 AND x.referral_received_at < $2"
-    return f"{table} x {join} WHERE {period}", args
+    return f"{table} x WHERE {period} {join}", args
 
 
 async def agency_checks(conn: Conn, scope: Scope) -> m.AgencyChecks:
