@@ -60,6 +60,21 @@ class Settings(BaseSettings):
         default=False,
         description="development: accept `frontdoor token` tokens, make keys in the state folder",
     )
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer whose JWKS verifies staff tokens"
+    )
+    oidc_audience: str = "frontdoor-api"
+    oidc_jwks_url: str | None = Field(
+        default=None, description="unset: discovered from the issuer's openid-configuration"
+    )
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    oidc_refetch_cooldown_seconds: float = Field(
+        default=30, ge=0, description="least time between JWKS fetches for unknown key ids"
+    )
+    oidc_user_claim: str = "sub"
+    oidc_name_claim: str = "name"
+    oidc_roles_claim: str = "roles"
+    oidc_agency_claim: str = "agency"
     payload_keys: SecretStr | None = Field(
         default=None,
         description="AES-256 keys for Temporal payloads, `id:base64key,...`; the first encrypts",
@@ -92,7 +107,9 @@ class Settings(BaseSettings):
         default=8, ge=0, le=23, description="hour (Europe/London) the daily digests go out"
     )
 
-    @field_validator("temporal_address", "database_url", mode="before")
+    @field_validator(
+        "temporal_address", "database_url", "oidc_issuer", "oidc_jwks_url", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

@@ -62,6 +62,7 @@ def running_api(
         FRONTDOOR_TASK_QUEUE=task_queue,
         FRONTDOOR_AUTH_SECRET=TEST_SECRET.get_secret_value(),
         FRONTDOOR_PAYLOAD_KEYS=TEST_PAYLOAD_KEYS.get_secret_value(),
+        FRONTDOOR_DEV_MODE="true",
         FRONTDOOR_API_PORT=str(port),
         FRONTDOOR_LOG_LEVEL="WARNING",
     )

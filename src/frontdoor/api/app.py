@@ -29,6 +29,11 @@ def create_app(settings: Settings) -> FastAPI:
             "the API needs FRONTDOOR_TEMPORAL_ADDRESS and FRONTDOOR_DATABASE_URL "
             "(or run `frontdoor dev`, which starts embedded servers)"
         )
+    if not settings.dev_mode and settings.oidc_issuer is None:
+        raise RuntimeError(
+            "staff sign in through an identity provider: set FRONTDOOR_OIDC_ISSUER "
+            "(or FRONTDOOR_DEV_MODE=true to accept `frontdoor token` tokens in development)"
+        )
     temporal_address = settings.temporal_address
     database_url = settings.database_url
 

@@ -5,10 +5,13 @@ can replace it later. Tokens carry staff identities only, never a child's data.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -103,26 +106,91 @@ def issue_token(settings: Settings, user: User, *, ttl: timedelta = timedelta(ho
 
 
 def verify_token(settings: Settings, token: str) -> User:
-    """The user a token names, or AuthError: bad signature, expired, wrong issuer or audience."""
+    """The user a token names, or AuthError: bad signature, expired, wrong issuer or audience.
+
+    Tokens from the identity provider (asymmetric, checked against its JWKS) are accepted
+    always; development tokens from `frontdoor token` (HS256) only in development mode."""
     try:
-        claims = jwt.decode(
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as err:
+        raise AuthError(f"the token is not valid ({err})") from err
+    if header.get("alg") == _ALGORITHM:
+        if not settings.dev_mode:
+            raise AuthError("development tokens are accepted only in development mode")
+        claims = _decode(
+            token, signing_key(settings), [_ALGORITHM], settings.auth_issuer, settings.auth_audience
+        )
+        return _user(claims, "sub", "name", "roles", "agency")
+    if settings.oidc_issuer is None:
+        raise AuthError("no identity provider is configured (FRONTDOOR_OIDC_ISSUER)")
+    try:
+        jwks = _jwks(_jwks_url(settings), settings.oidc_refetch_cooldown_seconds)
+        key = jwks.get_signing_key_from_jwt(token).key
+    except (jwt.PyJWKClientError, jwt.InvalidTokenError, OSError, ValueError) as err:
+        raise AuthError(f"the token's signing key could not be found ({err})") from err
+    claims = _decode(
+        token, key, settings.oidc_algorithms, settings.oidc_issuer, settings.oidc_audience
+    )
+    return _user(
+        claims,
+        settings.oidc_user_claim,
+        settings.oidc_name_claim,
+        settings.oidc_roles_claim,
+        settings.oidc_agency_claim,
+    )
+
+
+def _decode(
+    token: str, key: Any, algorithms: list[str], issuer: str, audience: str
+) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
             token,
-            signing_key(settings),
-            algorithms=[_ALGORITHM],
-            issuer=settings.auth_issuer,
-            audience=settings.auth_audience,
-            options={"require": ["sub", "exp", "iss", "aud"]},
+            key,
+            algorithms=algorithms,
+            issuer=issuer,
+            audience=audience,
+            options={"require": ["exp", "iss", "aud"]},
         )
     except jwt.ExpiredSignatureError as err:
         raise AuthError("the token has expired; sign in again") from err
     except jwt.InvalidTokenError as err:
         raise AuthError(f"the token is not valid ({err})") from err
+    return claims
+
+
+def _user(claims: dict[str, Any], user: str, name: str, roles: str, agency: str) -> User:
     try:
         return User(
-            user_id=claims["sub"],
-            name=claims.get("name") or claims["sub"],
-            roles=claims.get("roles", []),
-            agency=claims.get("agency"),
+            user_id=claims[user],
+            name=claims.get(name) or claims[user],
+            roles=claims.get(roles, []),
+            agency=claims.get(agency),
         )
-    except ValidationError as err:
-        raise AuthError("the token does not name a known role and agency") from err
+    except (KeyError, ValidationError) as err:
+        raise AuthError("the token does not name a user with a known role and agency") from err
+
+
+@lru_cache(maxsize=8)
+def _jwks_url_of(issuer: str) -> str:
+    """The issuer's JWKS address, from its OpenID configuration (fetched once)."""
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - configured issuer
+        config = json.load(response)
+    return str(config["jwks_uri"])
+
+
+def _jwks_url(settings: Settings) -> str:
+    if settings.oidc_jwks_url:
+        return settings.oidc_jwks_url
+    assert settings.oidc_issuer is not None
+    return _jwks_url_of(settings.oidc_issuer)
+
+
+@lru_cache(maxsize=8)
+def _jwks(url: str, cooldown: float) -> jwt.PyJWKClient:
+    """One key set client per address: the set is cached, and an unknown key id (the issuer
+    rotated its keys) makes the client fetch it again, at most once per `cooldown` seconds."""
+    return jwt.PyJWKClient(
+        url, cache_jwk_set=True, lifespan=300, timeout=5, cooldown_duration=cooldown
+    )
