@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import tempfile
 import time
@@ -126,6 +127,7 @@ async def main(lifecycles: int, concurrency: int, steps: int) -> None:
         replay_rate = rounds * len(histories) / (time.monotonic() - started)
     finally:
         system.stop()
+        shutil.rmtree(state, ignore_errors=True)
 
     intake_ratio = intake_rate / baseline
     print(f"machine: 2 cores; dev server on SQLite; {lifecycles} items, concurrency {concurrency}")
