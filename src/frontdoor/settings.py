@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         default=False,
         description="development: accept `frontdoor token` tokens, make keys in the state folder",
     )
+    codec_cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Temporal UI origins allowed to call /codec from the browser "
+        "(the embedded UI's is always allowed)",
+    )
     oidc_issuer: str | None = Field(
         default=None, description="OpenID Connect issuer whose JWKS verifies staff tokens"
     )

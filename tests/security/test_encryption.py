@@ -175,3 +175,22 @@ def test_keys_are_required_outside_development_and_made_once_inside(
     for spec in ("nocolon", "k:not-base64!", "k:" + base64.b64encode(b"short").decode()):
         with pytest.raises(PayloadKeyError):
             parse_keys(spec)
+
+
+async def test_the_temporal_ui_may_call_the_codec_from_the_browser(stored_api: LiveApi) -> None:
+    ui = stored_api.staff.settings.temporal_ui_url()
+    preflight = await stored_api.client.options(
+        "/codec/decode",
+        headers={
+            "Origin": ui,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == ui
+    other = await stored_api.client.options(
+        "/codec/decode",
+        headers={"Origin": "http://elsewhere.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in other.headers
