@@ -7,7 +7,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic import SecretStr
 from frontdoor.settings import Settings
 from tests.api.conftest import LiveApi
 from tests.api.test_performance import PARAMS, add_known_data
+from tests.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 TILE = re.compile(r'id="tile-(\w+)".*?data-value="([^"]*)"', re.DOTALL)
@@ -83,13 +83,6 @@ async def test_only_managers_open_the_dashboard(live_api: LiveApi) -> None:
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "from"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that gives another process the settings these tests chose."""
     env: dict[str, str] = {}
@@ -105,7 +98,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 async def served_api(live_api: LiveApi, tmp_path: Path) -> AsyncIterator[str]:
     """`frontdoor api` as its own process on a free port, with the settings of the in-process
     API (same database, Temporal, signing key); yields its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **settings_env(live_api.staff.settings),

@@ -8,7 +8,6 @@ fits in CI; raise it locally for a deeper search.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from frontdoor.api.auth import StaffRole, User, issue_token
 from frontdoor.settings import Settings
 from tests.api.conftest import TEST_SECRET
 from tests.conftest import TEST_PAYLOAD_KEYS
+from tests.ports import free_port
 from tests.workflows.driver import referral_details
 
 EXAMPLES = int(os.environ.get("FRONTDOOR_FUZZ_EXAMPLES", "25"))
@@ -42,19 +42,12 @@ class RunningApi:
     token: str
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.fixture
 def running_api(
     dev_env: WorkflowEnvironment, database_url: str, task_queue: str
 ) -> Iterator[RunningApi]:
     """`frontdoor api` and `frontdoor worker` as real processes on this test's database."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDOOR_")}
     env.update(
         FRONTDOOR_TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,

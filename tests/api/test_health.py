@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from frontdoor.settings import Settings
 from tests.api.conftest import ClientFactory
-
-
-def _closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+from tests.ports import free_port
 
 
 async def test_healthz_answers_without_dependencies(api_client_for: ClientFactory) -> None:
     settings = Settings(
-        temporal_address=f"127.0.0.1:{_closed_port()}",
-        database_url=f"postgresql://nobody@127.0.0.1:{_closed_port()}/none",
+        temporal_address=f"127.0.0.1:{free_port()}",
+        database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none",
     )
     async with api_client_for(settings) as client:
         response = await client.get("/healthz")
@@ -43,7 +34,7 @@ async def test_readyz_names_postgresql_when_it_is_down(
 ) -> None:
     settings = Settings(
         temporal_address=dev_env.client.service_client.config.target_host,
-        database_url=f"postgresql://nobody@127.0.0.1:{_closed_port()}/none",
+        database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none",
     )
     async with api_client_for(settings) as client:
         response = await client.get("/readyz")
@@ -57,7 +48,7 @@ async def test_readyz_names_postgresql_when_it_is_down(
 async def test_readyz_names_temporal_when_it_is_down(
     api_client_for: ClientFactory, database_url: str
 ) -> None:
-    settings = Settings(temporal_address=f"127.0.0.1:{_closed_port()}", database_url=database_url)
+    settings = Settings(temporal_address=f"127.0.0.1:{free_port()}", database_url=database_url)
     async with api_client_for(settings) as client:
         response = await client.get("/readyz")
     assert response.status_code == 503

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from frontdoor.domain.tasks import Agency
 from frontdoor.settings import Settings
 from tests.api.conftest import TEST_SECRET, ClientFactory, LiveApi
+from tests.ports import free_port
 from tests.workflows.driver import referral_details
 
 
@@ -183,20 +183,13 @@ async def test_new_information_opens_a_review_and_partners_need_a_task_on_the_ca
     assert extra.status_code == 422 and "urgent" in json.dumps(extra.json())
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 async def test_temporal_or_postgresql_down_is_503_naming_the_part(
     api_client_for: ClientFactory, dev_env: WorkflowEnvironment, database_url: str
 ) -> None:
     from tests.api.conftest import Staff
 
     no_temporal = Settings(
-        temporal_address=f"127.0.0.1:{_closed_port()}", database_url=database_url,
+        temporal_address=f"127.0.0.1:{free_port()}", database_url=database_url,
         auth_secret=TEST_SECRET,
     )  # fmt: skip
     staff = Staff(no_temporal)
@@ -207,7 +200,7 @@ async def test_temporal_or_postgresql_down_is_503_naming_the_part(
 
     no_database = Settings(
         temporal_address=dev_env.client.service_client.config.target_host,
-        database_url=f"postgresql://nobody@127.0.0.1:{_closed_port()}/none",
+        database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none",
         auth_secret=TEST_SECRET,
     )
     async with api_client_for(no_database) as client:

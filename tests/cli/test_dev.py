@@ -21,15 +21,9 @@ import pytest
 
 from frontdoor.cli.embedded import ensure_port_free
 from frontdoor.workers.temporal import connect
+from tests.ports import free_port
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def _processes_mentioning(text: str) -> list[str]:
@@ -52,9 +46,9 @@ class DevStack:
 
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
-        self.api_port = _free_port()
-        self.temporal_port = _free_port()
-        self.ui_port = _free_port()
+        self.api_port = free_port()
+        self.temporal_port = free_port()
+        self.ui_port = free_port()
         self.output = state_dir.parent / f"dev-{uuid.uuid4().hex[:6]}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 

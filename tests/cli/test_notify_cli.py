@@ -24,7 +24,8 @@ from frontdoor.cli.main import app
 from frontdoor.domain.records import NotifyInput
 from frontdoor.settings import get_settings
 from frontdoor.store.notifications import queue_notification
-from tests.workers.test_notifier import SmtpServer, free_port
+from tests.ports import free_port
+from tests.workers.test_notifier import SmtpServer
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import warnings
@@ -20,13 +19,7 @@ from frontdoor.settings import Settings
 from frontdoor.store.migrate import migrate
 from frontdoor.workers.temporal import ensure_search_attributes
 from tests.api.conftest import TEST_SECRET
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+from tests.ports import free_port
 
 
 class System:

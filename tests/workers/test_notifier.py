@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 import threading
 import uuid
 from collections import Counter
@@ -33,6 +32,7 @@ from frontdoor.store.notifications import queue_notification
 from frontdoor.store.pool import create_pool
 from frontdoor.workers.mail import digest_message_id, message_id_for
 from frontdoor.workers.notifier import Notifier, backoff, next_digest_at
+from tests.ports import free_port
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -94,13 +94,6 @@ class SmtpServer:
     def message_ids(self) -> Counter[str]:
         with self._lock:
             return Counter(str(r.message["Message-ID"]) for r in self.received)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.fixture

@@ -7,13 +7,15 @@ from collections.abc import Awaitable
 from typing import TypeVar
 from uuid import UUID
 
+import asyncpg
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from frontdoor.api.errors import ApiError
-from frontdoor.domain.case import ReferralSummary
+from frontdoor.domain.case import CaseState, ReferralSummary
 from frontdoor.domain.referral import workflow_id_for
+from frontdoor.store import inbox
 from frontdoor.workflows.referral import ReferralWorkflow
 from frontdoor.workflows.validation import CASE_CLOSED, COMPLETION_REJECTED, TASK_NOT_OPEN
 
@@ -38,6 +40,16 @@ async def on_case(referral_id: UUID, call: Awaitable[T]) -> T:
         if err.status is RPCStatusCode.NOT_FOUND:
             raise ApiError(404, "not_found", f"referral {referral_id} was not found") from err
         raise
+
+
+async def with_holders(pool: asyncpg.Pool, referral_id: UUID, state: CaseState) -> CaseState:
+    """The case with each task's holder filled in from the inbox (the workflow does not track
+    claims)."""
+    async with pool.acquire() as conn:
+        holders = await inbox.referral_assignees(conn, referral_id)
+    for task in state.tasks:
+        task.assignee = holders.get(task.task_id)
+    return state
 
 
 def _update_failure(err: WorkflowUpdateFailedError) -> ApiError:

@@ -64,14 +64,6 @@ async def list_cases(
     return [dict(row) for row in rows], int(total)
 
 
-async def assignees(conn: Conn, workflow_id: str) -> dict[str, str | None]:
-    """Who holds each task of a case, from the inbox (the workflow does not track claims)."""
-    rows = await conn.fetch(
-        "SELECT task_id::text AS task_id, assignee FROM task WHERE workflow_id = $1", workflow_id
-    )
-    return {row["task_id"]: row["assignee"] for row in rows}
-
-
 async def agency_has_task(conn: Conn, workflow_id: str, team: str) -> bool:
     """Whether a partner's team was asked anything on this case."""
     return bool(

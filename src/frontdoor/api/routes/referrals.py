@@ -13,7 +13,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from frontdoor.api.auth import StaffRole, User
-from frontdoor.api.cases import case_handle, on_case
+from frontdoor.api.cases import case_handle, on_case, with_holders
 from frontdoor.api.deps import PoolDep, SettingsDep, TemporalDep, require
 from frontdoor.api.errors import ApiError, ErrorResponse
 from frontdoor.api.models.referrals import (
@@ -32,7 +32,7 @@ from frontdoor.domain.referral import ReferralDetails, ReferralInput, workflow_i
 from frontdoor.domain.tasks import AddInformationInput, agency_team
 from frontdoor.logs import get_logger
 from frontdoor.store.access import case_accesses, case_audit_events
-from frontdoor.store.case_list import CaseFilter, agency_has_task, assignees, list_cases
+from frontdoor.store.case_list import CaseFilter, agency_has_task, list_cases
 from frontdoor.workflows.referral import ReferralWorkflow
 
 log = get_logger(__name__)
@@ -135,11 +135,7 @@ async def get_referral(
     state = await on_case(
         referral_id, case_handle(client, referral_id).query(ReferralWorkflow.state)
     )
-    async with pool.acquire() as conn:
-        held = await assignees(conn, workflow_id_for(referral_id))
-    for task in state.tasks:
-        task.assignee = held.get(task.task_id)
-    return state
+    return await with_holders(pool, referral_id, state)
 
 
 @router.get("", response_model=ReferralPage)

@@ -15,7 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Path, Query
 
 from frontdoor.api.auth import StaffRole, User
-from frontdoor.api.cases import case_handle, on_case
+from frontdoor.api.cases import case_handle, on_case, with_holders
 from frontdoor.api.deps import PoolDep, TemporalDep, require
 from frontdoor.api.errors import ApiError, ErrorResponse
 from frontdoor.api.models.tasks import (
@@ -193,10 +193,7 @@ async def get_task(
         on_case(task.referral_id, handle.query(ReferralWorkflow.state)),
         on_case(task.referral_id, handle.query(ReferralWorkflow.intake)),
     )
-    async with pool.acquire() as conn:
-        holders = await inbox.referral_assignees(conn, task.referral_id)
-    for view in state.tasks:
-        view.assignee = holders.get(view.task_id)
+    state = await with_holders(pool, task.referral_id, state)
     return StaffTaskDetail(task=_row(task), case=state, intake=details)
 
 
