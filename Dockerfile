@@ -25,10 +25,12 @@ WORKDIR /build
 COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-editable --no-install-project
 
-# Then the project itself, installed as a regular (non-editable) wheel into the venv.
+# Then the project itself, installed as a regular (non-editable) wheel into the venv, with its
+# bytecode compiled: the workflow sandbox imports the workflow modules afresh for every case, and
+# without cached bytecode (the runtime cannot write it) it would compile their source each time.
 COPY README.md ./
 COPY src ./src
-RUN uv sync --locked --no-dev --no-editable
+RUN uv sync --locked --no-dev --no-editable --compile-bytecode
 
 # --- runtime: the venv only, no uv, no sources, non-root ----------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

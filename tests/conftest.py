@@ -40,6 +40,8 @@ from frontdoor.workflows import search_attributes
 TEST_PAYLOAD_KEYS = SecretStr("test-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 os.environ.setdefault("FRONTDOOR_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS.get_secret_value())
 os.environ.setdefault("FRONTDOOR_DEV_MODE", "true")
+# Workflow code always runs in the sandbox under test, whatever a production worker is set to.
+os.environ["FRONTDOOR_WORKER_SANDBOX"] = "true"
 TEST_CONVERTER = data_converter(Settings(payload_keys=TEST_PAYLOAD_KEYS, dev_mode=True))
 
 

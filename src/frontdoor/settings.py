@@ -85,6 +85,24 @@ class Settings(BaseSettings):
         description="AES-256 keys for Temporal payloads, `id:base64key,...`; the first encrypts",
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Worker tuning (workers/worker.py; measured in docs/performance.md).
+    worker_sandbox: bool = Field(
+        default=True,
+        description="run workflow code in Temporal's sandbox, which refuses non-deterministic "
+        "calls as they happen; tests and replays always use it, so a worker may run without it "
+        "for about a quarter less CPU",
+    )
+    worker_max_cached_workflows: int = Field(
+        default=1000,
+        ge=0,
+        description="cases whose workflow state the worker keeps between tasks (sticky cache); "
+        "a case not in it is rebuilt by replaying its history",
+    )
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
+    worker_max_concurrent_local_activities: int = Field(default=100, ge=1)
+    worker_workflow_task_polls: int = Field(
+        default=5, ge=2, description="concurrent polls for workflow tasks (sticky and normal)"
+    )
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"
     # Notification delivery (workers/notifier.py).

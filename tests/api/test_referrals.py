@@ -6,10 +6,12 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from frontdoor.domain.referral import workflow_id_for
 from frontdoor.domain.tasks import Agency
 from frontdoor.settings import Settings
 from tests.api.conftest import TEST_SECRET, ClientFactory, LiveApi
@@ -25,33 +27,70 @@ def intake_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
-async def wait_for_stage(api: LiveApi, referral_id: str, stage: str) -> dict[str, Any]:
-    for _ in range(200):
-        response = await api.client.get(f"/referrals/{referral_id}", headers=api.staff.manager)
-        if (
-            response.status_code == 200
-            and response.json()["stage"] == stage
-            and any(t["kind"] == "screening" for t in response.json()["tasks"])
-        ):
-            return dict(response.json())
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"referral {referral_id} never reached {stage}")
+SCREENED: dict[str, Any] = {
+    "kind": "screening",
+    "rag": "amber",
+    "rationale": "Checks needed.",
+    "agencies": ["police"],
+}
 
 
-async def test_intake_starts_a_case_and_its_state_can_be_read(live_api: LiveApi) -> None:
-    created = await live_api.client.post(
-        "/referrals", json=intake_body(), headers=live_api.staff.practitioner
-    )
+async def test_intake_answers_with_the_screening_task_already_in_the_inbox(
+    live_api: LiveApi,
+) -> None:
+    api, staff = live_api.client, live_api.staff
+    created = await api.post("/referrals", json=intake_body(), headers=staff.practitioner)
     assert created.status_code == 201
     referral_id = created.json()["referral_id"]
+    task_id = created.json()["screening_task_id"]
     assert created.json()["url"] == f"/referrals/{referral_id}"
     assert created.headers["Location"] == f"/referrals/{referral_id}"
 
-    state = await wait_for_stage(live_api, referral_id, "screening")
-    assert state["referral_id"] == referral_id
+    # No waiting from here on: the answer came once the task was in the inbox.
+    state = (await api.get(f"/referrals/{referral_id}", headers=staff.manager)).json()
+    assert state["referral_id"] == referral_id and state["stage"] == "screening"
     assert state["deadlines"]["screening"]
     screening = next(t for t in state["tasks"] if t["kind"] == "screening")
+    assert screening["task_id"] == task_id
     assert screening["status"] == "open" and screening["assignee"] is None
+    inbox = await api.get("/tasks", params={"kind": "screening"}, headers=staff.practitioner)
+    assert [row["task_id"] for row in inbox.json()["items"]] == [task_id]
+    screened = await api.post(
+        f"/tasks/{task_id}/complete",
+        json={"result": SCREENED},
+        headers={**staff.practitioner, "Idempotency-Key": f"screen-{task_id}"},
+    )
+    assert screened.status_code == 200, screened.text
+    assert screened.json()["stage"] == "checks"
+
+
+async def test_a_repeated_intake_answers_with_the_same_referral_and_screening_task(
+    live_api: LiveApi, dev_env: WorkflowEnvironment
+) -> None:
+    api, headers = live_api.client, {**live_api.staff.practitioner, "Idempotency-Key": "intake-7"}
+    body = intake_body()
+    first = await api.post("/referrals", json=body, headers=headers)
+    repeats = [await api.post("/referrals", json=body, headers=headers) for _ in range(2)]
+    assert [r.status_code for r in (first, *repeats)] == [201, 200, 200]
+    assert all(r.json() == first.json() for r in repeats)
+    assert "Location" not in repeats[0].headers
+
+    # A closed case still answers a repeat with what its intake made, and still refuses reuse.
+    case = dev_env.client.get_workflow_handle(workflow_id_for(UUID(first.json()["referral_id"])))
+    await case.terminate(reason="test: a closed case")
+    closed = await api.post("/referrals", json=body, headers=headers)
+    assert closed.status_code == 200 and closed.json() == first.json()
+    reused = await api.post("/referrals", json=intake_body(concern="Another."), headers=headers)
+    assert reused.status_code == 422
+    assert reused.json()["error"]["details"][0]["field"] == "Idempotency-Key"
+
+    # Without a key, each intake is a referral of its own.
+    plain = [
+        (await api.post("/referrals", json=body, headers=live_api.staff.practitioner)).json()
+        for _ in range(2)
+    ]
+    assert plain[0]["referral_id"] != plain[1]["referral_id"]
+    assert plain[0]["screening_task_id"] != plain[1]["screening_task_id"]
 
 
 async def test_who_may_take_in_and_read_referrals(live_api: LiveApi) -> None:
@@ -104,10 +143,11 @@ async def test_the_same_intake_ten_times_at_once_makes_one_referral(live_api: Li
     )
     assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
     assert len({r.json()["referral_id"] for r in responses}) == 1
-    referral_id = responses[0].json()["referral_id"]
-    await wait_for_stage(live_api, referral_id, "screening")
+    assert len({r.json()["screening_task_id"] for r in responses}) == 1
     async with live_api.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM referral") == 1
+        tasks = await conn.fetch("SELECT task_id FROM task")
+    assert [str(t["task_id"]) for t in tasks] == [responses[0].json()["screening_task_id"]]
 
     reused = await live_api.client.post(
         "/referrals", json=intake_body(concern="A different concern."), headers=headers
@@ -122,8 +162,6 @@ async def test_managers_list_cases_by_what_is_due_next(live_api: LiveApi) -> Non
     for minutes in (30, 90):
         body = intake_body(received_at=(datetime.now(UTC) - timedelta(minutes=minutes)).isoformat())
         ids.append((await api.post("/referrals", json=body, headers=staff.practitioner)).json())
-    for created in ids:
-        await wait_for_stage(live_api, created["referral_id"], "screening")
 
     page = await api.get("/referrals", params={"stage": "screening"}, headers=staff.manager)
     assert page.status_code == 200
@@ -157,7 +195,6 @@ async def test_new_information_opens_a_review_and_partners_need_a_task_on_the_ca
     api, staff = live_api.client, live_api.staff
     created = await api.post("/referrals", json=intake_body(), headers=staff.practitioner)
     referral_id = created.json()["referral_id"]
-    await wait_for_stage(live_api, referral_id, "screening")
 
     added = await api.post(
         f"/referrals/{referral_id}/information",

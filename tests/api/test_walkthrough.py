@@ -66,7 +66,7 @@ async def test_a_referral_walks_to_a_closed_case(
     assert created.status_code == 201
     referral_id = created.json()["referral_id"]
 
-    screening = await _task(live_api, practitioner, referral_id, "screening")
+    screening = created.json()["screening_task_id"]  # already in the inbox
     claimed = await live_api.client.post(f"/tasks/{screening}/claim", headers=practitioner)
     assert claimed.status_code == 200
     screened = await _complete(live_api, practitioner, screening, {

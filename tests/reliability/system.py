@@ -5,6 +5,7 @@ stopped and started again while the load generator works."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -43,7 +44,12 @@ class System:
         return Settings(auth_secret=TEST_SECRET, state_dir=self.state, dev_mode=True)
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDOOR_")}
+        # Worker tuning passes through (the benchmark compares settings); nothing else does.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("FRONTDOOR_") or k.startswith("FRONTDOOR_WORKER_")
+        }
         env.update(
             FRONTDOOR_TEMPORAL_ADDRESS=self.temporal.address,
             FRONTDOOR_DATABASE_URL=self.database_url,
@@ -64,11 +70,11 @@ class System:
         self.start_child("api")
         await self.wait_ready()
 
-    def start_child(self, role: str) -> None:
+    def start_child(self, role: str, env: dict[str, str] | None = None) -> None:
         log = (self.state / f"{role}.log").open("ab")
         self.children[role] = subprocess.Popen(
             [sys.executable, "-m", "frontdoor.cli.main", role],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            env={**self.env(), **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
     def kill_child(self, role: str) -> None:
@@ -117,4 +123,8 @@ class System:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.postgres.stop()
+        if (self.state / "postgres" / "postmaster.pid").exists():
+            # Restarted by a fault test with pg_ctl, which pgserver's handle does not know about.
+            with contextlib.suppress(Exception):
+                self.stop_postgres()
         self.temporal.stop()

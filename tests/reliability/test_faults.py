@@ -94,7 +94,10 @@ async def test_temporal_restarted_on_its_sqlite_file_mid_load(system: System) ->
     await system.restart_temporal(down_for=3)
     report = await load
     assert report.problems == [], report.lines()
-    assert any(status >= 500 for _, status in report.statuses)  # the outage was felt
+    # The outage was felt: as 503s, or as requests that waited through it (intake and
+    # completion wait on Temporal, whose client retries while the server restarts).
+    slowest = max(max(values) for values in report.latencies.values())
+    assert slowest >= 3 or any(status >= 500 for _, status in report.statuses), report.lines()
     await _no_duplicates(system)
 
 

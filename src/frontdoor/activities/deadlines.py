@@ -19,7 +19,12 @@ from frontdoor.domain.policy import (
     VisitKind,
     get_policy,
 )
-from frontdoor.domain.records import ComputeDueInput, ComputeDueResult
+from frontdoor.domain.records import (
+    ComputeDueInput,
+    ComputeDueResult,
+    ComputeDuesInput,
+    ComputeDuesResult,
+)
 
 INVALID_DEADLINE_REQUEST = "InvalidDeadlineRequest"
 """The error type of a deadline request that no retry can fix."""
@@ -49,8 +54,7 @@ def parse_outcome(value: str | None) -> DecisionOutcome | StrategyOutcome | Visi
     raise _invalid(f"unknown outcome {value!r}; known outcomes: {', '.join(known)}")
 
 
-@activity.defn
-async def compute_due(request: ComputeDueInput) -> ComputeDueResult:
+def due(request: ComputeDueInput) -> ComputeDueResult:
     """When `request.step`, counting from `request.counts_from`, is due (UTC), and the rungs of
     its escalation ladder, under the policy edition the case started with and England's default
     working calendar."""
@@ -76,3 +80,15 @@ async def compute_due(request: ComputeDueInput) -> ComputeDueResult:
         },
     )
     return ComputeDueResult(due_at=due_at, rungs=rungs)
+
+
+@activity.defn
+async def compute_due(request: ComputeDueInput) -> ComputeDueResult:
+    """One deadline and its ladder (see `due`)."""
+    return due(request)
+
+
+@activity.defn
+async def compute_dues(request: ComputeDuesInput) -> ComputeDuesResult:
+    """Several deadlines wanted at the same point of a case, in the order asked (see `due`)."""
+    return ComputeDuesResult(results=[due(one) for one in request.requests])

@@ -4,7 +4,7 @@ instants; the only personal data are the child's matching keys, which stay in Po
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -27,6 +27,18 @@ class ComputeDueResult(BaseModel):
     rungs: list[Rung]
 
 
+class ComputeDuesInput(BaseModel):
+    """Several deadlines wanted at the same point of a case, computed in one activity."""
+
+    requests: list[ComputeDueInput]
+
+
+class ComputeDuesResult(BaseModel):
+    """The deadlines, in the order they were asked for."""
+
+    results: list[ComputeDueResult]
+
+
 class RegisterReferralInput(BaseModel):
     workflow_id: str
     referral_id: UUID
@@ -43,6 +55,7 @@ class RegisterReferralResult(BaseModel):
 
 
 class OpenTaskInput(BaseModel):
+    write: Literal["open_task"] = "open_task"
     workflow_id: str
     referral_id: UUID
     task_id: str
@@ -55,6 +68,7 @@ class OpenTaskInput(BaseModel):
 
 
 class CloseTaskInput(BaseModel):
+    write: Literal["close_task"] = "close_task"
     workflow_id: str
     referral_id: UUID
     task_id: str
@@ -70,6 +84,7 @@ class CloseTaskInput(BaseModel):
 
 
 class EscalateInput(BaseModel):
+    write: Literal["escalate"] = "escalate"
     workflow_id: str
     referral_id: UUID
     task_id: str
@@ -89,6 +104,7 @@ class EscalateResult(BaseModel):
 
 
 class NotifyInput(BaseModel):
+    write: Literal["notify"] = "notify"
     workflow_id: str
     referral_id: UUID
     step_key: str
@@ -106,6 +122,7 @@ class NotifyResult(BaseModel):
 class RecordProgressInput(BaseModel):
     """A change to the case read model with its audit event (e.g. new information, closure)."""
 
+    write: Literal["record_progress"] = "record_progress"
     workflow_id: str
     referral_id: UUID
     step_key: str
@@ -120,3 +137,23 @@ class Done(BaseModel):
     """An activity's acknowledgement when there is nothing else to return."""
 
     ok: bool = True
+
+
+CaseWrite = Annotated[
+    OpenTaskInput | CloseTaskInput | EscalateInput | NotifyInput | RecordProgressInput,
+    Field(discriminator="write"),
+]
+"""One write of a case step; `write` names which."""
+
+
+class ApplyWritesInput(BaseModel):
+    """The writes of one step of a case, applied in order in one transaction."""
+
+    workflow_id: str
+    writes: list[CaseWrite]
+
+
+class ApplyWritesResult(BaseModel):
+    """For each write, in order, who it told: an escalation's recipient, else None."""
+
+    told: list[str | None]

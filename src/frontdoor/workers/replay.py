@@ -48,10 +48,22 @@ def history_from_file(path: Path) -> WorkflowHistory:
 
 
 def describe_failure(error: BaseException) -> str:
-    """The replayer's error, cut to what says which event and which commands disagreed."""
+    """The replayer's error, cut to what says which event and which commands disagreed.
+
+    Local activities are matched to their history markers by position only, so a local activity
+    added, removed or reordered without a patch often shows not as a nondeterminism error but as
+    a recorded result that cannot be read as the type the code expects there."""
     message = str(error)
     found = re.search(r'(Nondeterminism error:[^"\n]*)', message)
-    detail = found.group(1) if found else message
+    if found:
+        detail = found.group(1)
+    elif 'r#type: "ValidationError"' in message:
+        detail = (
+            "a result recorded in the history does not fit what the code expects at that point "
+            "(a local activity added, removed or reordered without a patch?)"
+        )
+    else:
+        detail = message
     return f"{type(error).__name__}: {detail.strip()}"
 
 

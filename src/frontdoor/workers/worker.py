@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import compileall
+import contextlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from frontdoor.activities.audit import AuditActivities
 from frontdoor.activities.case import CaseActivities
-from frontdoor.activities.deadlines import compute_due
+from frontdoor.activities.deadlines import compute_due, compute_dues
 from frontdoor.logs import get_logger
 from frontdoor.settings import Settings
 from frontdoor.store.pool import create_pool
@@ -23,10 +26,31 @@ from frontdoor.workflows.referral import ReferralWorkflow
 log = get_logger(__name__)
 
 # Re-importing pydantic models on every workflow run costs several times the CPU: the domain is
-# pure, so the sandbox may share it (and pydantic) with the worker.
-PASSTHROUGH_MODULES = ("frontdoor.domain", "pydantic", "pydantic_core", "annotated_types")
+# pure, so the sandbox may share it (and pydantic) with the worker. The workflow's helper modules
+# hold no state of their own (only functions, classes and constants), so they are shared too; the
+# sandbox still imports the workflow's own module afresh for every case.
+PASSTHROUGH_MODULES = (
+    "frontdoor.domain",
+    "frontdoor.workflows.effects",
+    "frontdoor.workflows.ladder",
+    "frontdoor.workflows.search_attributes",
+    "frontdoor.workflows.validation",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+)
 
 WORKFLOWS: Sequence[type] = (ReferralWorkflow,)
+
+
+def cache_bytecode() -> None:
+    """Write the project's bytecode if it is missing. The sandbox imports the workflow modules
+    afresh for every case it starts or rebuilds; where bytecode is not written as modules load
+    (PYTHONDONTWRITEBYTECODE, common in containers), each of those imports would compile their
+    source again. Best effort: a read-only install (the image compiles at build) is left as is."""
+    package = Path(__file__).resolve().parent.parent
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(package, quiet=2)
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:
@@ -48,8 +72,21 @@ def activities_for(pool: asyncpg.Pool) -> list[Callable[..., Any]]:
         case.escalate,
         case.notify,
         case.record_progress,
+        case.apply_writes,
         compute_due,
+        compute_dues,
     ]
+
+
+def worker_options(settings: Settings) -> dict[str, int]:
+    """The worker's cache size and slot counts, as `build_worker` sets them (for logs)."""
+    return {
+        "sandbox": int(settings.worker_sandbox),
+        "max_cached_workflows": settings.worker_max_cached_workflows,
+        "max_concurrent_workflow_tasks": settings.worker_max_concurrent_workflow_tasks,
+        "max_concurrent_local_activities": settings.worker_max_concurrent_local_activities,
+        "max_concurrent_workflow_task_polls": settings.worker_workflow_task_polls,
+    }
 
 
 def build_worker(
@@ -58,14 +95,20 @@ def build_worker(
     task_queue: str,
     *,
     workflows: Sequence[type] = WORKFLOWS,
+    settings: Settings | None = None,
 ) -> Worker:
     """A worker for `task_queue` hosting the project's workflows and activities."""
+    tuning = settings or Settings()
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(workflows),
         activities=activities_for(pool),
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner() if tuning.worker_sandbox else UnsandboxedWorkflowRunner(),
+        max_cached_workflows=tuning.worker_max_cached_workflows,
+        max_concurrent_workflow_tasks=tuning.worker_max_concurrent_workflow_tasks,
+        max_concurrent_local_activities=tuning.worker_max_concurrent_local_activities,
+        max_concurrent_workflow_task_polls=tuning.worker_workflow_task_polls,
     )
 
 
@@ -76,13 +119,14 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             "frontdoor worker needs FRONTDOOR_TEMPORAL_ADDRESS and FRONTDOOR_DATABASE_URL "
             "(or run `frontdoor dev`, which starts embedded servers)"
         )
+    await asyncio.to_thread(cache_bytecode)
     client = await connect(settings.temporal_address, settings.temporal_namespace, settings)
     await ensure_search_attributes(client, settings.temporal_namespace)
     pool = await create_pool(settings.database_url)
     try:
-        worker = build_worker(client, pool, settings.task_queue)
+        worker = build_worker(client, pool, settings.task_queue, settings=settings)
         async with worker:
-            log.info("worker_started", task_queue=settings.task_queue)
+            log.info("worker_started", task_queue=settings.task_queue, **worker_options(settings))
             await stop.wait()
         log.info("worker_stopped")
     finally:

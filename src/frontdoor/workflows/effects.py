@@ -16,7 +16,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from frontdoor.activities.case import CaseActivities
-    from frontdoor.activities.deadlines import compute_due
+    from frontdoor.activities.deadlines import compute_due, compute_dues
     from frontdoor.domain.case import (
         CaseProgress,
         CaseState,
@@ -29,9 +29,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from frontdoor.domain.policy import Rag, Role, Rung, Step
     from frontdoor.domain.records import (
+        ApplyWritesInput,
+        CaseWrite,
         CloseTaskInput,
         ComputeDueInput,
         ComputeDueResult,
+        ComputeDuesInput,
         EscalateInput,
         NotifyInput,
         OpenTaskInput,
@@ -63,13 +66,18 @@ ROLE_FOR_LEVEL = {1: Role.team_manager, 2: Role.service_manager, 3: Role.head_of
 
 
 LOCAL_ACTIVITIES_PATCH = "case-writes-as-local-activities"
+# Since this patch, the writes of one step of a case go to PostgreSQL together, in one local
+# activity (one transaction), and deadlines wanted together are computed together.
+BATCHED_WRITES_PATCH = "case-writes-batched"
 
 
 class CaseEffects:
     """State and effects shared by the referral workflow's stages."""
 
-    # Set at the start of each run: whether this case's writes run as local activities.
+    # Set at the start of each run: whether this case's writes run as local activities, and
+    # whether they are batched (queued by each step and written by `_flush`).
     _local: bool
+    _batched: bool
 
     async def _call(self, activity: Callable[[Any, In], Awaitable[Out]], arg: In) -> Out:
         """Run a write to PostgreSQL. A local activity spares a server round trip; if it keeps
@@ -105,6 +113,9 @@ class CaseEffects:
         self._tasks: dict[str, TrackedTask] = {}
         self._watchers: list[asyncio.Task[None]] = []
         self._revision = 0
+        # Writes queued for the next flush, and the tasks they open (shown once written).
+        self._pending: list[CaseWrite] = []
+        self._opening: list[TrackedTask] = []
         self._published: tuple[object, ...] | None = None
 
     # ---- reading the case -----------------------------------------------------------------
@@ -210,6 +221,22 @@ class CaseEffects:
 
     # ---- tasks, ladders and the read model ----------------------------------------------
 
+    def _due_input(
+        self,
+        step: Step,
+        counts_from: datetime,
+        *,
+        rag: Rag | None = None,
+        outcome: str | None = None,
+    ) -> ComputeDueInput:
+        return ComputeDueInput(
+            policy_version=self._state.policy_version,
+            step=step,
+            counts_from=counts_from,
+            rag=rag,
+            outcome=outcome,
+        )
+
     async def _due(
         self,
         step: Step,
@@ -218,18 +245,62 @@ class CaseEffects:
         rag: Rag | None = None,
         outcome: str | None = None,
     ) -> ComputeDueResult:
-        return await workflow.execute_local_activity(
-            compute_due,
-            ComputeDueInput(
-                policy_version=self._state.policy_version,
-                step=step,
-                counts_from=counts_from,
-                rag=rag,
-                outcome=outcome,
-            ),
-            start_to_close_timeout=timedelta(seconds=10),
-            retry_policy=DB_RETRY,
-        )
+        (due,) = await self._dues(self._due_input(step, counts_from, rag=rag, outcome=outcome))
+        return due
+
+    async def _dues(self, *requests: ComputeDueInput) -> list[ComputeDueResult]:
+        """Deadlines wanted at the same point: one local activity for all of them (one each in
+        cases started before batching, as their histories hold)."""
+        timeout = timedelta(seconds=10)
+        if self._batched and len(requests) > 1:
+            computed = await workflow.execute_local_activity(
+                compute_dues,
+                ComputeDuesInput(requests=list(requests)),
+                start_to_close_timeout=timeout,
+                retry_policy=DB_RETRY,
+            )
+            return computed.results
+        return [
+            await workflow.execute_local_activity(
+                compute_due, request, start_to_close_timeout=timeout, retry_policy=DB_RETRY
+            )
+            for request in requests
+        ]
+
+    async def _write(self, write: CaseWrite) -> None:
+        """Queue a write for the step's flush; in cases started before batching, write it now
+        in its own activity (escalations go through `_escalate`, which needs the answer)."""
+        if self._batched:
+            self._pending.append(write)
+            return
+        if isinstance(write, OpenTaskInput):
+            await self._call(CaseActivities.open_task, write)
+        elif isinstance(write, CloseTaskInput):
+            await self._call(CaseActivities.close_task, write)
+        elif isinstance(write, NotifyInput):
+            await self._call(CaseActivities.notify, write)
+        elif isinstance(write, RecordProgressInput):
+            await self._call(CaseActivities.record_progress, write)
+        else:
+            raise TypeError(f"{type(write).__name__} is written by _escalate")
+        await self._flush()
+
+    async def _flush(self) -> list[str | None]:
+        """Write what is queued, in order, in one transaction; then show the tasks it opened and
+        start watching their deadlines. Answers who each write told (escalations)."""
+        writes, self._pending = self._pending, []
+        opened, self._opening = self._opening, []
+        told: list[str | None] = []
+        if writes:
+            applied = await self._call(
+                CaseActivities.apply_writes,
+                ApplyWritesInput(workflow_id=self._state.workflow_id, writes=writes),
+            )
+            told = applied.told
+        for tracked in opened:
+            tracked.in_inbox = True
+            self._watchers.append(asyncio.create_task(watch(tracked, self._fire)))
+        return told
 
     async def _open(
         self,
@@ -263,9 +334,9 @@ class CaseEffects:
             self._state.deadlines["screening"] = due.due_at
         tracked = TrackedTask(view=view, rungs=due.rungs)
         self._tasks[task_id] = tracked
+        self._opening.append(tracked)
         self._note(now, "task_opened", f"{kind.value}{f' ({agency.value})' if agency else ''}")
-        await self._call(
-            CaseActivities.open_task,
+        await self._write(
             OpenTaskInput(
                 workflow_id=self._state.workflow_id,
                 referral_id=self._state.referral_id,
@@ -278,9 +349,8 @@ class CaseEffects:
                 progress=self._progress(),
             ),
         )
-        tracked.in_inbox = True
-        self._watchers.append(asyncio.create_task(watch(tracked, self._fire)))
-        self._publish()
+        if not self._batched:
+            self._publish()
         return task_id
 
     async def _close_task(self, task: TrackedTask, status: TaskStatus) -> None:
@@ -289,8 +359,7 @@ class CaseEffects:
             task.view.status = status
             task.view.completed_at = now
             task.changed()
-        await self._call(
-            CaseActivities.close_task,
+        await self._write(
             CloseTaskInput(
                 workflow_id=self._state.workflow_id,
                 referral_id=self._state.referral_id,
@@ -324,23 +393,27 @@ class CaseEffects:
         if level > 0:
             task.view.escalation_level = max(task.view.escalation_level, level)
             self._state.escalation_level = max(self._state.escalation_level, level)
-        result = await self._call(
-            CaseActivities.escalate,
-            EscalateInput(
-                workflow_id=self._state.workflow_id,
-                referral_id=self._state.referral_id,
-                task_id=task.view.task_id,
-                kind=task.view.kind,
-                team=task.view.team,
-                level=level,
-                role=role,
-                rung_at=rung_at,
-                fired_at=now,
-                due_at=task.view.due_at,
-                reason=reason,
-                progress=self._progress(),
-            ),
+        rung = EscalateInput(
+            workflow_id=self._state.workflow_id,
+            referral_id=self._state.referral_id,
+            task_id=task.view.task_id,
+            kind=task.view.kind,
+            team=task.view.team,
+            level=level,
+            role=role,
+            rung_at=rung_at,
+            fired_at=now,
+            due_at=task.view.due_at,
+            reason=reason,
+            progress=self._progress(),
         )
+        if self._batched:
+            # Written at once, with whatever the step in hand has queued, to learn who was told.
+            index = len(self._pending)
+            self._pending.append(rung)
+            told = (await self._flush())[index] or ""
+        else:
+            told = (await self._call(CaseActivities.escalate, rung)).told
         self._state.escalations.append(
             EscalationView(
                 task_id=task.view.task_id,
@@ -350,15 +423,14 @@ class CaseEffects:
                 rung_at=rung_at,
                 fired_at=now,
                 reason=reason,
-                told=result.told,
+                told=told,
             )
         )
-        self._note(now, "reminder" if level == 0 else "escalated", f"{reason}; told {result.told}")
+        self._note(now, "reminder" if level == 0 else "escalated", f"{reason}; told {told}")
         self._publish()
 
     async def _notify(self, key: str, kind: str, team: str, payload: dict[str, object]) -> None:
-        await self._call(
-            CaseActivities.notify,
+        await self._write(
             NotifyInput(
                 workflow_id=self._state.workflow_id,
                 referral_id=self._state.referral_id,
@@ -373,8 +445,7 @@ class CaseEffects:
     async def _record(
         self, kind: str, key: str, actor: str | None, details: dict[str, object] | None = None
     ) -> None:
-        await self._call(
-            CaseActivities.record_progress,
+        await self._write(
             RecordProgressInput(
                 workflow_id=self._state.workflow_id,
                 referral_id=self._state.referral_id,

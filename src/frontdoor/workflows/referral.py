@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         Stage,
     )
     from frontdoor.domain.policy import Rag, Step
-    from frontdoor.domain.records import RegisterReferralInput
+    from frontdoor.domain.records import ComputeDueResult, RegisterReferralInput
     from frontdoor.domain.referral import ReferralDetails, ReferralInput, child_match_key
     from frontdoor.domain.tasks import (
         AddInformationInput,
@@ -45,7 +45,11 @@ with workflow.unsafe.imports_passed_through():
         WelfareCheckResult,
         agency_team,
     )
-    from frontdoor.workflows.effects import LOCAL_ACTIVITIES_PATCH, CaseEffects
+    from frontdoor.workflows.effects import (
+        BATCHED_WRITES_PATCH,
+        LOCAL_ACTIVITIES_PATCH,
+        CaseEffects,
+    )
     from frontdoor.workflows.ladder import TrackedTask
     from frontdoor.workflows.validation import (
         case_closed,
@@ -78,6 +82,9 @@ class ReferralWorkflow(CaseEffects):
         self._init_case(params)
         self._events: deque[_Event] = deque()
         self._checks_version = 0
+        # The decision's deadline as computed at screening, and under which RAG: reused when
+        # the decision opens under the same RAG (batched cases), instead of computed again.
+        self._decision_due: tuple[Rag, ComputeDueResult] | None = None
 
     # ---- what staff do: updates, and what the API reads: the query ------------------------
 
@@ -90,6 +97,18 @@ class ReferralWorkflow(CaseEffects):
     def intake(self) -> ReferralDetails:
         """What was taken in at intake (personal data: the API decides who may see which part)."""
         return self._input.details
+
+    @workflow.update
+    async def screening_task(self) -> OpenedTask:
+        """The screening task, once it is in the inbox: intake sends this with the start, so it
+        can answer with the first task to do and nobody has to look for it."""
+        await workflow.wait_condition(
+            lambda: any(
+                t.in_inbox for t in self._tasks.values() if t.view.kind is TaskKind.screening
+            )
+        )
+        task = next(t for t in self._tasks.values() if t.view.kind is TaskKind.screening)
+        return OpenedTask(task_id=task.view.task_id, kind=task.view.kind, agency=task.view.agency)
 
     @workflow.update
     async def complete_task(self, params: CompleteTaskInput) -> CompleteTaskOutcome:
@@ -147,9 +166,10 @@ class ReferralWorkflow(CaseEffects):
     @workflow.run
     async def run(self, params: ReferralInput) -> ReferralSummary:
         self._local = workflow.patched(LOCAL_ACTIVITIES_PATCH)
+        self._batched = workflow.patched(BATCHED_WRITES_PATCH)
         details = params.details
         self._note(details.received_at, "referral_received", f"source {details.source.value}")
-        registered = await self._call(
+        register = self._call(
             CaseActivities.register_referral,
             RegisterReferralInput(
                 workflow_id=self._state.workflow_id,
@@ -162,17 +182,31 @@ class ReferralWorkflow(CaseEffects):
                 progress=self._progress(),
             ),
         )
+        screening_due = None
+        if self._batched:  # the case row and the screening deadline at the same time
+            registered, screening_due = await asyncio.gather(
+                register, self._due(Step.screening, details.received_at)
+            )
+        else:
+            registered = await register
         if registered.earlier_referral_ids:
             self._state.re_referral = True
             self._state.earlier_referrals = registered.earlier_referral_ids
         await self._open(
-            TaskKind.screening, Team.practitioners, Step.screening, details.received_at
+            TaskKind.screening,
+            Team.practitioners,
+            Step.screening,
+            details.received_at,
+            due=screening_due,
         )
+        await self._flush()
+        self._publish()
 
         while self._state.stage is not Stage.closed:
             await workflow.wait_condition(lambda: bool(self._events))
             event = self._events.popleft()
             await self._handle(event)
+            await self._flush()
             event.done = True
             self._publish()
 
@@ -194,6 +228,7 @@ class ReferralWorkflow(CaseEffects):
             await self._record(
                 "information_added", f"information/late/{self._revision}", event.info.actor
             )
+        await self._flush()
         event.done = True
 
     async def _handle(self, event: _Event) -> None:
@@ -236,10 +271,13 @@ class ReferralWorkflow(CaseEffects):
         self._state.immediate_risk = result.immediate_risk
         self._state.milestones["screened"] = now
         self._note(now, "screened", f"RAG {result.rag.value}")
-        checks = await self._due(Step.agency_check, now, rag=result.rag)
+        checks, decision = await self._dues(
+            self._due_input(Step.agency_check, now, rag=result.rag),
+            self._due_input(Step.decision, self._state.received_at, rag=result.rag),
+        )
         self._state.deadlines["checks"] = checks.due_at
-        decision = await self._due(Step.decision, self._state.received_at, rag=result.rag)
         self._state.deadlines["decision"] = decision.due_at
+        self._decision_due = (result.rag, decision)
         self._state.stage = Stage.checks
         for agency in result.agencies:
             await self._open(
@@ -277,12 +315,14 @@ class ReferralWorkflow(CaseEffects):
         if any(t.view.kind is TaskKind.decision for t in self._tasks.values()):
             return
         self._state.stage = Stage.decision
+        known = self._decision_due
         await self._open(
             TaskKind.decision,
             Team.managers,
             Step.decision,
             self._state.received_at,
             rag=self._state.rag,
+            due=known[1] if self._batched and known and known[0] == self._state.rag else None,
         )
         self._refresh_missing_checks()
 
@@ -293,7 +333,16 @@ class ReferralWorkflow(CaseEffects):
         if result.exploitation is not None:
             self._state.exploitation_risk = result.exploitation.risk.value
         self._note(now, "decided", f"outcome {result.outcome}")
-        told = await self._due(Step.referrer_told, now)
+        # Batched cases compute the next stage's deadlines with the referrer's, in one go.
+        wanted = [self._due_input(Step.referrer_told, now)]
+        if self._batched and result.outcome not in CLOSING_OUTCOMES:
+            if result.outcome != "assessment":
+                wanted.append(
+                    self._due_input(Step.strategy_discussion, now, outcome=result.outcome)
+                )
+            if result.outcome in ("assessment", "immediate_protection"):
+                wanted.append(self._due_input(Step.visit, now, outcome=result.outcome))
+        told, *ahead = await self._dues(*wanted)
         self._state.deadlines["referrer_told"] = told.due_at
         await self._notify(
             "referrer_told", "referrer_told", "referrer", {"outcome": result.outcome}
@@ -312,16 +361,25 @@ class ReferralWorkflow(CaseEffects):
         if result.outcome in CLOSING_OUTCOMES:
             await self._close_case()
         elif result.outcome == "assessment":
-            await self._open_visit(now, "assessment")
+            await self._open_visit(now, "assessment", due=ahead.pop() if ahead else None)
         else:  # a strategy discussion, with a visit at once for immediate protection
             self._state.stage = Stage.strategy_discussion
-            due = await self._due(Step.strategy_discussion, now, outcome=result.outcome)
+            due = (
+                ahead.pop(0)
+                if ahead
+                else await self._due(Step.strategy_discussion, now, outcome=result.outcome)
+            )
             self._state.deadlines["strategy_discussion"] = due.due_at
             await self._open(
                 TaskKind.strategy_discussion, Team.managers, Step.strategy_discussion, now, due=due
             )
             if result.outcome == "immediate_protection":
-                await self._open_visit(now, "immediate_protection", stage=Stage.strategy_discussion)
+                await self._open_visit(
+                    now,
+                    "immediate_protection",
+                    stage=Stage.strategy_discussion,
+                    due=ahead.pop() if ahead else None,
+                )
 
     async def _on_strategy(self, result: StrategyDiscussionResult) -> None:
         self._state.strategy_outcome = result.outcome.value
@@ -337,11 +395,16 @@ class ReferralWorkflow(CaseEffects):
             await self._open_visit(result.held_at, result.outcome.value)
 
     async def _open_visit(
-        self, counts_from: datetime, outcome: str, stage: Stage = Stage.visit
+        self,
+        counts_from: datetime,
+        outcome: str,
+        stage: Stage = Stage.visit,
+        due: ComputeDueResult | None = None,
     ) -> None:
         self._state.stage = stage
         self._visit_attempts = 1
-        due = await self._due(Step.visit, counts_from, outcome=outcome)
+        if due is None:
+            due = await self._due(Step.visit, counts_from, outcome=outcome)
         self._state.deadlines["visit"] = due.due_at
         await self._open(TaskKind.visit, Team.practitioners, Step.visit, counts_from, due=due)
 

@@ -14,8 +14,13 @@ from frontdoor.domain.policy import Rag
 
 
 class ReferralCreated(BaseModel):
+    """The answer to an intake, given once the case's first task is ready to be worked."""
+
     referral_id: UUID
-    url: str
+    url: str = Field(description="where the live case can be read")
+    screening_task_id: UUID = Field(
+        description="the screening task, already in the inbox: claim or complete it at once"
+    )
 
 
 class ReferralRow(BaseModel):
