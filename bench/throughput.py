@@ -137,6 +137,8 @@ class Figures:
     problems: int
     replay: float
     meter: CpuMeter
+    # Completion round trip (p50, p99) by number of concurrent users, fewer than `concurrency`.
+    curve: dict[int, tuple[float, float]]
 
 
 async def measure(
@@ -196,6 +198,13 @@ async def measure(
         seed=3,
         walked=meter.stop,
     )
+    curve = {}
+    for users in (1, 5, 10):
+        fewer = await run_load(
+            system.base_url, settings, referrals=8 * users, concurrency=users, seed=users
+        )
+        times = [v for k, vs in fewer.latencies.items() if k.startswith("complete") for v in vs]
+        curve[users] = (q(times, 50), q(times, 99))
     histories = [history_from_file(p) for p in sorted(HISTORIES.glob("*.json"))]
     started = time.monotonic()
     rounds = 3
@@ -214,6 +223,7 @@ async def measure(
         problems=len(report.problems),
         replay=rounds * len(histories) / (time.monotonic() - started),
         meter=meter,
+        curve=curve,
     )
 
 
@@ -234,6 +244,11 @@ def show(title: str, f: Figures, lifecycles: int) -> None:
         f"  p99 {q(done, 99) * 1000:6.1f} ms"
         f"  p99 ratio {q(done, 99) / q(rtt, 99):.2f}"
     )
+    for users, (p50, p99) in f.curve.items():
+        print(
+            f"    with {users:>2} users instead:                    p50 {p50 * 1000:6.1f} ms"
+            f"  p99 {p99 * 1000:6.1f} ms"
+        )
     print(f"  bare lifecycle (same human steps):          {f.bare_life:7.2f} /s")
     print(
         f"  referral lifecycles via API (load gen):     {f.lifecycles:7.2f} /s"
