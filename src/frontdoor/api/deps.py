@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -25,20 +26,22 @@ class AppResources:
     temporal: Client
 
 
+# Dependencies are coroutines: FastAPI runs a plain function dependency in a worker thread, a
+# hand-off that cost more than the work in these.
 def get_resources(request: Request) -> AppResources:
     resources: AppResources = request.app.state.resources
     return resources
 
 
-def get_pool(request: Request) -> asyncpg.Pool:
+async def get_pool(request: Request) -> asyncpg.Pool:
     return get_resources(request).pool
 
 
-def get_temporal(request: Request) -> Client:
+async def get_temporal(request: Request) -> Client:
     return get_resources(request).temporal
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return get_resources(request).settings
 
 
@@ -50,7 +53,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 _bearer = HTTPBearer(auto_error=False, description="A staff token from `frontdoor token`")
 
 
-def current_user(
+async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
@@ -62,8 +65,12 @@ def current_user(
             "send Authorization: Bearer <token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    settings = get_resources(request).settings
     try:
-        user = verify_token(get_app_settings(request), credentials.credentials)
+        if settings.oidc_issuer is None:  # development tokens only: a computation
+            user = verify_token(settings, credentials.credentials)
+        else:  # may fetch the issuer's key set
+            user = await asyncio.to_thread(verify_token, settings, credentials.credentials)
     except AuthError as err:
         raise ApiError(
             401, "unauthenticated", str(err), headers={"WWW-Authenticate": "Bearer"}
@@ -75,11 +82,11 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(*roles: StaffRole) -> Callable[[User], User]:
+def require(*roles: StaffRole) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets in only users holding one of `roles` (403 otherwise)."""
     allowed = ", ".join(role.value for role in roles)
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if not user.has(*roles):
             raise ApiError(403, "forbidden", f"this needs one of the roles: {allowed}")
         return user
