@@ -24,18 +24,23 @@ from pathlib import Path
 
 import httpx
 import psutil
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from tests.reliability.system import System
 
-from bench.bare import BareLifecycle, BareWorkflow, NoOpUpdates, Step, no_op
-from frontdoor.cli.loadgen import intake, run_load, tokens
+from bench.bare import BareLifecycle, BareWorkflow, Done, NoOpUpdates, Step, no_op
+from frontdoor.cli.loadgen import Report, intake, run_load, tokens
 from frontdoor.settings import Settings
 from frontdoor.workers.replay import history_from_file, replay_all
 from frontdoor.workers.temporal import connect
 from frontdoor.workers.worker import sandbox_runner, worker_options
 
 HISTORIES = Path(__file__).parent.parent / "tests" / "histories"
+
+
+def completion_times(report: Report) -> list[float]:
+    """Every task completion's round trip in a load run, whatever the task's kind."""
+    return [v for k, vs in report.latencies.items() if k.startswith("complete") for v in vs]
 
 
 def q(values: list[float], pct: int) -> float:
@@ -66,10 +71,10 @@ async def bare_update_latencies(client: Client, users: int, each: int) -> list[f
     ]
     latencies: list[float] = []
 
-    async def user(handle: object) -> None:
+    async def user(handle: WorkflowHandle[NoOpUpdates, Done]) -> None:
         for n in range(each):
             started = time.monotonic()
-            await handle.execute_update(NoOpUpdates.poke, Step(n=n))  # type: ignore[attr-defined]
+            await handle.execute_update(NoOpUpdates.poke, Step(n=n))
             latencies.append(time.monotonic() - started)
 
     await asyncio.gather(*(user(handle) for handle in handles))
@@ -203,7 +208,7 @@ async def measure(
         fewer = await run_load(
             system.base_url, settings, referrals=8 * users, concurrency=users, seed=users
         )
-        times = [v for k, vs in fewer.latencies.items() if k.startswith("complete") for v in vs]
+        times = completion_times(fewer)
         curve[users] = (q(times, 50), q(times, 99))
     histories = [history_from_file(p) for p in sorted(HISTORIES.glob("*.json"))]
     started = time.monotonic()
@@ -217,9 +222,7 @@ async def measure(
         bare_life=bare_life,
         intake=intake_rate,
         lifecycles=report.per_second,
-        completions=[
-            v for k, vs in report.latencies.items() if k.startswith("complete") for v in vs
-        ],
+        completions=completion_times(report),
         problems=len(report.problems),
         replay=rounds * len(histories) / (time.monotonic() - started),
         meter=meter,
@@ -280,7 +283,6 @@ async def main(lifecycles: int, concurrency: int, steps: int) -> None:
         shutil.rmtree(state, ignore_errors=True)
 
     options = worker_options(Settings())  # FRONTDOOR_WORKER_* from this environment, as System
-    options.pop("sandbox")
     print(
         f"machine: {psutil.cpu_count()} cores; dev server on SQLite; "
         f"{lifecycles} items, concurrency {concurrency}, {steps} human steps"

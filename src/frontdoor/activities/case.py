@@ -366,12 +366,10 @@ class CaseActivities:
         return RegisterReferralResult(earlier_referral_ids=earlier)
 
     async def _write(self, write: CaseWrite) -> str | None:
-        """One write and the case progress it carries, in one transaction."""
-        _check_write(write)
-        async with self._pool.acquire() as conn, conn.transaction():
-            told = await _apply(conn, write)
-            if not isinstance(write, NotifyInput):
-                await referral_store.apply_progress(conn, write.workflow_id, write.progress)
+        """One write and the case progress it carries: a batch of one."""
+        (told,) = (
+            await self.apply_writes(ApplyWritesInput(workflow_id=write.workflow_id, writes=[write]))
+        ).told
         return told
 
     @activity.defn

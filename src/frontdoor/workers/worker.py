@@ -7,7 +7,7 @@ import compileall
 import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import asyncpg
 from temporalio.client import Client
@@ -78,10 +78,18 @@ def activities_for(pool: asyncpg.Pool) -> list[Callable[..., Any]]:
     ]
 
 
-def worker_options(settings: Settings) -> dict[str, int]:
-    """The worker's cache size and slot counts, as `build_worker` sets them (for logs)."""
+class WorkerOptions(TypedDict):
+    """The worker's cache size and slot counts (Worker's own argument names)."""
+
+    max_cached_workflows: int
+    max_concurrent_workflow_tasks: int
+    max_concurrent_local_activities: int
+    max_concurrent_workflow_task_polls: int
+
+
+def worker_options(settings: Settings) -> WorkerOptions:
+    """The worker's cache size and slot counts, from settings."""
     return {
-        "sandbox": int(settings.worker_sandbox),
         "max_cached_workflows": settings.worker_max_cached_workflows,
         "max_concurrent_workflow_tasks": settings.worker_max_concurrent_workflow_tasks,
         "max_concurrent_local_activities": settings.worker_max_concurrent_local_activities,
@@ -105,10 +113,7 @@ def build_worker(
         workflows=list(workflows),
         activities=activities_for(pool),
         workflow_runner=sandbox_runner() if tuning.worker_sandbox else UnsandboxedWorkflowRunner(),
-        max_cached_workflows=tuning.worker_max_cached_workflows,
-        max_concurrent_workflow_tasks=tuning.worker_max_concurrent_workflow_tasks,
-        max_concurrent_local_activities=tuning.worker_max_concurrent_local_activities,
-        max_concurrent_workflow_task_polls=tuning.worker_workflow_task_polls,
+        **worker_options(tuning),
     )
 
 
@@ -126,7 +131,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     try:
         worker = build_worker(client, pool, settings.task_queue, settings=settings)
         async with worker:
-            log.info("worker_started", task_queue=settings.task_queue, **worker_options(settings))
+            log.info(
+                "worker_started",
+                task_queue=settings.task_queue,
+                sandbox=settings.worker_sandbox,
+                **worker_options(settings),
+            )
             await stop.wait()
         log.info("worker_stopped")
     finally:

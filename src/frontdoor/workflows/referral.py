@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         Stage,
     )
     from frontdoor.domain.policy import Rag, Step
-    from frontdoor.domain.records import ComputeDueResult, RegisterReferralInput
+    from frontdoor.domain.records import ComputeDueInput, ComputeDueResult, RegisterReferralInput
     from frontdoor.domain.referral import ReferralDetails, ReferralInput, child_match_key
     from frontdoor.domain.tasks import (
         AddInformationInput,
@@ -102,12 +102,15 @@ class ReferralWorkflow(CaseEffects):
     async def screening_task(self) -> OpenedTask:
         """The screening task, once it is in the inbox: intake sends this with the start, so it
         can answer with the first task to do and nobody has to look for it."""
-        await workflow.wait_condition(
-            lambda: any(
-                t.in_inbox for t in self._tasks.values() if t.view.kind is TaskKind.screening
+
+        def screening() -> TrackedTask | None:
+            return next(
+                (t for t in self._tasks.values() if t.view.kind is TaskKind.screening), None
             )
-        )
-        task = next(t for t in self._tasks.values() if t.view.kind is TaskKind.screening)
+
+        await workflow.wait_condition(lambda: (task := screening()) is not None and task.in_inbox)
+        task = screening()
+        assert task is not None
         return OpenedTask(task_id=task.view.task_id, kind=task.view.kind, agency=task.view.agency)
 
     @workflow.update
@@ -334,15 +337,18 @@ class ReferralWorkflow(CaseEffects):
             self._state.exploitation_risk = result.exploitation.risk.value
         self._note(now, "decided", f"outcome {result.outcome}")
         # Batched cases compute the next stage's deadlines with the referrer's, in one go.
-        wanted = [self._due_input(Step.referrer_told, now)]
+        wanted: dict[Step, ComputeDueInput] = {}
         if self._batched and result.outcome not in CLOSING_OUTCOMES:
             if result.outcome != "assessment":
-                wanted.append(
-                    self._due_input(Step.strategy_discussion, now, outcome=result.outcome)
+                wanted[Step.strategy_discussion] = self._due_input(
+                    Step.strategy_discussion, now, outcome=result.outcome
                 )
             if result.outcome in ("assessment", "immediate_protection"):
-                wanted.append(self._due_input(Step.visit, now, outcome=result.outcome))
-        told, *ahead = await self._dues(*wanted)
+                wanted[Step.visit] = self._due_input(Step.visit, now, outcome=result.outcome)
+        told, *computed = await self._dues(
+            self._due_input(Step.referrer_told, now), *wanted.values()
+        )
+        ahead = dict(zip(wanted, computed, strict=True))
         self._state.deadlines["referrer_told"] = told.due_at
         await self._notify(
             "referrer_told", "referrer_told", "referrer", {"outcome": result.outcome}
@@ -361,13 +367,11 @@ class ReferralWorkflow(CaseEffects):
         if result.outcome in CLOSING_OUTCOMES:
             await self._close_case()
         elif result.outcome == "assessment":
-            await self._open_visit(now, "assessment", due=ahead.pop() if ahead else None)
+            await self._open_visit(now, "assessment", due=ahead.get(Step.visit))
         else:  # a strategy discussion, with a visit at once for immediate protection
             self._state.stage = Stage.strategy_discussion
-            due = (
-                ahead.pop(0)
-                if ahead
-                else await self._due(Step.strategy_discussion, now, outcome=result.outcome)
+            due = ahead.get(Step.strategy_discussion) or await self._due(
+                Step.strategy_discussion, now, outcome=result.outcome
             )
             self._state.deadlines["strategy_discussion"] = due.due_at
             await self._open(
@@ -378,7 +382,7 @@ class ReferralWorkflow(CaseEffects):
                     now,
                     "immediate_protection",
                     stage=Stage.strategy_discussion,
-                    due=ahead.pop() if ahead else None,
+                    due=ahead.get(Step.visit),
                 )
 
     async def _on_strategy(self, result: StrategyDiscussionResult) -> None:

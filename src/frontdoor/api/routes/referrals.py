@@ -112,6 +112,7 @@ async def take_in_referral(
     )
     # Compared on a repeat, so one key cannot silently stand for two different referrals.
     fingerprint = hashlib.sha256(details.model_dump_json().encode()).hexdigest()
+    url = f"/referrals/{referral_id}"
     start = WithStartWorkflowOperation(
         ReferralWorkflow.run,
         ReferralInput(
@@ -140,12 +141,8 @@ async def take_in_referral(
             task_id=opened.task_id,
             user_id=user.user_id,
         )
-        response.headers["Location"] = f"/referrals/{referral_id}"
-    return ReferralCreated(
-        referral_id=referral_id,
-        url=f"/referrals/{referral_id}",
-        screening_task_id=UUID(opened.task_id),
-    )
+        response.headers["Location"] = url
+    return ReferralCreated(referral_id=referral_id, url=url, screening_task_id=UUID(opened.task_id))
 
 
 async def _start_case(
