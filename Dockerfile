@@ -29,7 +29,15 @@ RUN uv sync --locked --no-dev --no-editable --no-install-project
 # bytecode compiled: the workflow sandbox imports the workflow modules afresh for every case, and
 # without cached bytecode (the runtime cannot write it) it would compile their source each time.
 COPY README.md ./
-COPY src ./src
+COPY activities ./activities
+COPY api ./api
+COPY cli ./cli
+COPY core ./core
+COPY domain ./domain
+COPY notifier ./notifier
+COPY store ./store
+COPY workers ./workers
+COPY workflows ./workflows
 RUN uv sync --locked --no-dev --no-editable --compile-bytecode
 
 # --- runtime: the venv only, no uv, no sources, non-root ----------------------------------------

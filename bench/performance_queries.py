@@ -32,11 +32,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from frontdoor.cli.embedded import EmbeddedPostgres
-from frontdoor.domain.calendar import LONDON
-from frontdoor.domain.measures import Period
-from frontdoor.store.migrate import apply_migrations
-from frontdoor.store.performance import MEASURES, Scope, reading
+from cli.embedded import EmbeddedPostgres
+from domain.calendar import LONDON
+from domain.measures import Period
+from store.migrate import apply_migrations
+from store.performance import MEASURES, Scope, reading
 
 # $1 now, $2 days, $3 referrals. Each CTE step derives the next milestone from the last; a
 # milestone later than now has not happened yet (NULL), and nothing after it either.

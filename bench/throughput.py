@@ -26,14 +26,14 @@ import httpx
 import psutil
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
-from tests.reliability.system import System
 
 from bench.bare import BareLifecycle, BareWorkflow, Done, NoOpUpdates, Step, no_op
-from frontdoor.cli.loadgen import Report, intake, run_load, tokens
-from frontdoor.settings import Settings
-from frontdoor.workers.replay import history_from_file, replay_all
-from frontdoor.workers.temporal import connect
-from frontdoor.workers.worker import sandbox_runner, worker_options
+from cli.loadgen import Report, intake, run_load, tokens
+from core.settings import Settings
+from core.temporal import connect
+from tests.reliability.system import System
+from workers.replay import history_from_file, replay_all
+from workers.worker import sandbox_runner, worker_options
 
 HISTORIES = Path(__file__).parent.parent / "tests" / "histories"
 

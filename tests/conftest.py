@@ -26,13 +26,13 @@ import pytest
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.cli.embedded import find_binary
-from frontdoor.settings import Settings
-from frontdoor.store.migrate import apply_migrations
-from frontdoor.store.pool import create_pool
-from frontdoor.workers.converter import data_converter
-from frontdoor.workers.temporal import ensure_search_attributes
-from frontdoor.workflows import search_attributes
+from cli.embedded import find_binary
+from core import search_attributes
+from core.converter import data_converter
+from core.settings import Settings
+from core.temporal import ensure_search_attributes
+from store.migrate import apply_migrations
+from store.pool import create_pool
 
 # Every Temporal client in the tests encrypts with this key (32 bytes, AES-256); processes that
 # read settings from the environment (the replayer, `get_settings()`) get it and development mode

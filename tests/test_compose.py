@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from frontdoor.settings import Settings
+from core.settings import Settings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
 PREFIX = "FRONTDOOR_"

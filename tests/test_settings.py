@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from frontdoor.settings import LogFormat, Settings
+from core.settings import LogFormat, Settings
 
 
 def test_defaults_start_embedded_servers(monkeypatch: pytest.MonkeyPatch) -> None:

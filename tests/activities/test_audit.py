@@ -15,12 +15,12 @@ with workflow.unsafe.imports_passed_through():
     import pytest
     from temporalio.testing import WorkflowEnvironment
 
-    from frontdoor.activities.audit import AuditActivities
-    from frontdoor.domain.audit import AuditEvent, AuditEventRecorded
-    from frontdoor.logs import configure_logging
-    from frontdoor.settings import LogFormat, Settings
-    from frontdoor.store.audit import list_audit_events
-    from frontdoor.workers.worker import build_worker
+    from activities.audit import AuditActivities
+    from core.logs import configure_logging
+    from core.settings import LogFormat, Settings
+    from domain.audit import AuditEvent, AuditEventRecorded
+    from store.audit import list_audit_events
+    from workers.worker import build_worker
 
 
 @workflow.defn

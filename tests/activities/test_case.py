@@ -16,10 +16,12 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from frontdoor.activities.case import INVALID_INPUT, CaseActivities
-from frontdoor.domain.case import CaseProgress, Stage
-from frontdoor.domain.policy import Rag, Role
-from frontdoor.domain.records import (
+from activities.case import INVALID_INPUT, CaseActivities
+from core.logs import configure_logging
+from core.settings import LogFormat, Settings
+from domain.case import CaseProgress, Stage
+from domain.policy import Rag, Role
+from domain.records import (
     CloseTaskInput,
     EscalateInput,
     NotifyInput,
@@ -27,10 +29,8 @@ from frontdoor.domain.records import (
     RecordProgressInput,
     RegisterReferralInput,
 )
-from frontdoor.domain.tasks import Agency, TaskKind, TaskStatus, Team, agency_team
-from frontdoor.logs import configure_logging
-from frontdoor.settings import LogFormat, Settings
-from frontdoor.store.audit import list_audit_events
+from domain.tasks import Agency, TaskKind, TaskStatus, Team, agency_team
+from store.audit import list_audit_events
 
 RECEIVED = datetime(2026, 5, 22, 15, tzinfo=UTC)
 NHS = "9434765919"

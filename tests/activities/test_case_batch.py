@@ -11,10 +11,10 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from frontdoor.activities.case import INVALID_INPUT, CaseActivities
-from frontdoor.domain.case import CaseProgress, Stage
-from frontdoor.domain.policy import Role
-from frontdoor.domain.records import (
+from activities.case import INVALID_INPUT, CaseActivities
+from domain.case import CaseProgress, Stage
+from domain.policy import Role
+from domain.records import (
     ApplyWritesInput,
     CaseWrite,
     CloseTaskInput,
@@ -22,8 +22,8 @@ from frontdoor.domain.records import (
     RecordProgressInput,
     RegisterReferralInput,
 )
-from frontdoor.domain.tasks import Agency, TaskKind, TaskStatus
-from frontdoor.store.audit import list_audit_events
+from domain.tasks import Agency, TaskKind, TaskStatus
+from store.audit import list_audit_events
 from tests.activities.test_case import (
     RECEIVED,
     count,

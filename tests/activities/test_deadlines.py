@@ -9,9 +9,9 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from frontdoor.activities.deadlines import INVALID_DEADLINE_REQUEST, compute_due
-from frontdoor.domain.policy import Rag, Role, Rung, Step
-from frontdoor.domain.records import ComputeDueInput, ComputeDueResult
+from activities.deadlines import INVALID_DEADLINE_REQUEST, compute_due
+from domain.policy import Rag, Role, Rung, Step
+from domain.records import ComputeDueInput, ComputeDueResult
 
 BST = timezone(timedelta(hours=1))
 # Friday before the late May bank holiday (Monday 25 May 2026).

@@ -13,12 +13,12 @@ import pytest
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.api.app import create_app
-from frontdoor.api.auth import StaffRole, User, issue_token
-from frontdoor.domain.tasks import Agency
-from frontdoor.settings import Settings
-from frontdoor.workers.worker import build_worker
+from api.app import create_app
+from api.auth import StaffRole, User, issue_token
+from core.settings import Settings
+from domain.tasks import Agency
 from tests.conftest import TEST_PAYLOAD_KEYS
+from workers.worker import build_worker
 
 ClientFactory = Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]
 TEST_SECRET = SecretStr("test-signing-key-that-is-long-enough-for-hs256")

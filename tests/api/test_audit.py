@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from frontdoor.domain.tasks import Agency
+from domain.tasks import Agency
 from tests.api.conftest import LiveApi
 from tests.api.test_referrals import intake_body
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from frontdoor.settings import Settings
+from core.settings import Settings
 from tests.api.conftest import LiveApi
 from tests.api.test_performance import PARAMS, add_known_data
 from tests.ports import free_port

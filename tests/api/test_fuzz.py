@@ -26,8 +26,8 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.api.auth import StaffRole, User, issue_token
-from frontdoor.settings import Settings
+from api.auth import StaffRole, User, issue_token
+from core.settings import Settings
 from tests.api.conftest import TEST_SECRET
 from tests.conftest import TEST_PAYLOAD_KEYS
 from tests.ports import free_port
@@ -60,7 +60,7 @@ def running_api(
         FRONTDOOR_LOG_LEVEL="WARNING",
     )
     procs = [
-        subprocess.Popen([sys.executable, "-m", "frontdoor.cli.main", role], env=env)
+        subprocess.Popen([sys.executable, "-m", "cli.main", role], env=env)
         for role in ("worker", "api")
     ]
     base_url = f"http://127.0.0.1:{port}"

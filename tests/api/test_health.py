@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.settings import Settings
+from core.settings import Settings
 from tests.api.conftest import ClientFactory
 from tests.ports import free_port
 

@@ -11,9 +11,9 @@ from uuid import UUID
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.domain.referral import workflow_id_for
-from frontdoor.domain.tasks import Agency
-from frontdoor.settings import Settings
+from core.settings import Settings
+from domain.referral import workflow_id_for
+from domain.tasks import Agency
 from tests.api.conftest import TEST_SECRET, ClientFactory, LiveApi
 from tests.ports import free_port
 from tests.workflows.driver import referral_details

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from frontdoor.api.auth import StaffRole
-from frontdoor.domain.tasks import Agency
+from api.auth import StaffRole
+from domain.tasks import Agency
 from tests.api.conftest import LiveApi
 from tests.workflows.driver import LIVED_EXPERIENCE, referral_details
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from frontdoor.domain.tasks import Agency
+from domain.tasks import Agency
 from tests.api.conftest import LiveApi
 from tests.api.test_referrals import intake_body
 from tests.workflows.driver import LIVED_EXPERIENCE

@@ -12,7 +12,7 @@ async def frontdoor(*args: str, env: dict[str, str] | None = None) -> tuple[int,
     """Run `frontdoor ARGS` with only the given FRONTDOOR_ settings; return exit code and output."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDOOR_")}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "frontdoor.cli.main", *args,
+        sys.executable, "-m", "cli.main", *args,
         env={**base, **(env or {})},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip

@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from frontdoor.cli.embedded import ensure_port_free
-from frontdoor.workers.temporal import connect
+from cli.embedded import ensure_port_free
+from core.temporal import connect
 from tests.ports import free_port
 
 pytestmark = pytest.mark.timeout(240)
@@ -66,7 +66,7 @@ class DevStack:
     def start(self) -> None:
         with self.output.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "frontdoor.cli.main", "dev"],
+                [sys.executable, "-m", "cli.main", "dev"],
                 env=self.env(),
                 stdout=out,
                 stderr=subprocess.STDOUT,

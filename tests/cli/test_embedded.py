@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from frontdoor.cli.embedded import (
+from cli.embedded import (
     EmbeddedServerError,
     PortInUseError,
     ensure_port_free,

@@ -11,16 +11,16 @@ from datetime import UTC, datetime
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.domain.case import Stage
-from frontdoor.domain.referral import ReferralInput
-from frontdoor.domain.tasks import TaskKind
-from frontdoor.store.pool import create_pool
-from frontdoor.workers.worker import build_worker
-from frontdoor.workflows.referral import ReferralWorkflow
+from domain.case import Stage
+from domain.referral import ReferralInput
+from domain.tasks import TaskKind
+from store.pool import create_pool
 from tests.cli.commands import frontdoor
 from tests.conftest import TEST_PAYLOAD_KEYS
 from tests.workers.variants import BuggyBuild, CrashingBuild
 from tests.workflows.driver import Case, referral_details
+from workers.worker import build_worker
+from workflows.referral import ReferralWorkflow
 
 
 def _env(dev_env: WorkflowEnvironment, database_url: str) -> dict[str, str]:

@@ -20,10 +20,10 @@ import asyncpg
 import pytest
 from typer.testing import CliRunner, Result
 
-from frontdoor.cli.main import app
-from frontdoor.domain.records import NotifyInput
-from frontdoor.settings import get_settings
-from frontdoor.store.notifications import queue_notification
+from cli.main import app
+from core.settings import get_settings
+from domain.records import NotifyInput
+from store.notifications import queue_notification
 from tests.ports import free_port
 from tests.workers.test_notifier import SmtpServer
 
@@ -192,7 +192,7 @@ async def test_the_notifier_command_delivers_and_stops_on_sigterm(
         FRONTDOOR_LOG_FORMAT="json",
     )
     proc = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "frontdoor.cli.main", "notifier"),
+        *(sys.executable, "-m", "cli.main", "notifier"),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from frontdoor.domain.calendar import (
+from domain.calendar import (
     DEFAULT_CALENDAR,
     LONDON,
     WorkingCalendar,

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from frontdoor.domain.calendar import LONDON, WorkingCalendar
-from frontdoor.domain.policy import (
+from domain.calendar import LONDON, WorkingCalendar
+from domain.policy import (
     DEFAULT_POLICY_VERSION,
     ENGLAND_2023,
     POLICIES,

@@ -24,13 +24,13 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.cli.embedded import find_binary
-from frontdoor.store.migrate import migrate
-from frontdoor.store.pool import create_pool, ensure_database
-from frontdoor.workers.temporal import ensure_search_attributes
-from frontdoor.workers.worker import build_worker
+from cli.embedded import find_binary
+from core.temporal import ensure_search_attributes
+from store.migrate import migrate
+from store.pool import create_pool, ensure_database
 from tests.conftest import TEST_CONVERTER
 from tests.workflows.scenarios import SCENARIOS
+from workers.worker import build_worker
 
 
 async def export(out: Path) -> list[Path]:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import httpx
 
-from frontdoor.cli.embedded import EmbeddedPostgres, EmbeddedTemporal
-from frontdoor.settings import Settings
-from frontdoor.store.migrate import migrate
-from frontdoor.workers.temporal import ensure_search_attributes
+from cli.embedded import EmbeddedPostgres, EmbeddedTemporal
+from core.settings import Settings
+from core.temporal import ensure_search_attributes
+from store.migrate import migrate
 from tests.api.conftest import TEST_SECRET
 from tests.ports import free_port
 
@@ -73,7 +73,7 @@ class System:
     def start_child(self, role: str, env: dict[str, str] | None = None) -> None:
         log = (self.state / f"{role}.log").open("ab")
         self.children[role] = subprocess.Popen(
-            [sys.executable, "-m", "frontdoor.cli.main", role],
+            [sys.executable, "-m", "cli.main", role],
             env={**self.env(), **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 

@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 import pytest
 
-from frontdoor.cli.loadgen import Report, run_load
+from cli.loadgen import Report, run_load
 from tests.reliability.system import System
 
 pytestmark = pytest.mark.timeout(600)
@@ -122,6 +122,6 @@ async def test_postgresql_stopped_for_twenty_seconds_mid_load(system: System) ->
 
 
 def _manager_token(system: System) -> str:
-    from frontdoor.api.auth import StaffRole, User, issue_token
+    from api.auth import StaffRole, User, issue_token
 
     return issue_token(system.settings(), User(user_id="m", name="M", roles=[StaffRole.manager]))

@@ -9,7 +9,7 @@ import uuid
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.cli.loadgen import run_load
+from cli.loadgen import run_load
 from tests.api.conftest import LiveApi
 from tests.api.test_referrals import intake_body
 

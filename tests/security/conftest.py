@@ -10,12 +10,12 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.cli.embedded import find_binary
-from frontdoor.workers.temporal import ensure_search_attributes
-from frontdoor.workers.worker import build_worker
-from frontdoor.workflows import search_attributes
+from cli.embedded import find_binary
+from core import search_attributes
+from core.temporal import ensure_search_attributes
 from tests.api.conftest import LiveApi, Staff, _api_client, _settings
 from tests.conftest import TEST_CONVERTER
+from workers.worker import build_worker
 
 
 @pytest.fixture(scope="module")

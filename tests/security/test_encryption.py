@@ -15,10 +15,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.domain.tasks import Agency
-from frontdoor.logs import configure_logging
-from frontdoor.settings import LogFormat, Settings
-from frontdoor.workers.codec import (
+from core.codec import (
     ENCODING,
     KEY_ID_KEY,
     EncryptionCodec,
@@ -27,6 +24,9 @@ from frontdoor.workers.codec import (
     parse_keys,
     payload_keys,
 )
+from core.logs import configure_logging
+from core.settings import LogFormat, Settings
+from domain.tasks import Agency
 from tests.api.conftest import LiveApi
 from tests.api.test_referrals import intake_body
 from tests.api.test_walkthrough import _complete, _task

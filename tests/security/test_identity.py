@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from pydantic import SecretStr
 
-from frontdoor.api.app import create_app
-from frontdoor.api.auth import AuthError, StaffRole, User, issue_token, verify_token
-from frontdoor.settings import Settings
+from api.app import create_app
+from api.auth import AuthError, StaffRole, User, issue_token, verify_token
+from core.settings import Settings
 
 
 @dataclass

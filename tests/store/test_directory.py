@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from frontdoor.domain.records import NotifyInput
-from frontdoor.store import outbox
-from frontdoor.store.directory import (
+from domain.records import NotifyInput
+from store import outbox
+from store.directory import (
     Directory,
     DirectoryEntry,
     EntryKind,
@@ -20,7 +20,7 @@ from frontdoor.store.directory import (
     remove_entry,
     set_entry,
 )
-from frontdoor.store.notifications import queue_notification
+from store.notifications import queue_notification
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from frontdoor.store.migrate import MigrationError, apply_migrations, load_migrations, migrate
+from store.migrate import MigrationError, apply_migrations, load_migrations, migrate
 
 EXPECTED_TABLES = {"schema_migration", "referral", "task", "audit_event", "notification"}
 

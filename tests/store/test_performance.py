@@ -12,10 +12,10 @@ from uuid import UUID
 
 import asyncpg
 
-from frontdoor.domain.calendar import LONDON, add_working_days
-from frontdoor.domain.measures import Period
-from frontdoor.store import performance
-from frontdoor.store.performance import Scope, reading
+from domain.calendar import LONDON, add_working_days
+from domain.measures import Period
+from store import performance
+from store.performance import Scope, reading
 
 WEEK_1, WEEK_2 = date(2026, 3, 2), date(2026, 3, 9)
 PERIOD = Period(date(2026, 3, 2), date(2026, 3, 15))  # two whole weeks, both in GMT

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from frontdoor.domain.case import CaseProgress, Stage
-from frontdoor.domain.policy import Rag
-from frontdoor.domain.records import RegisterReferralInput
-from frontdoor.store.referrals import (
+from domain.case import CaseProgress, Stage
+from domain.policy import Rag
+from domain.records import RegisterReferralInput
+from store.referrals import (
     apply_progress,
     find_earlier_referrals,
     mark_re_referral,

@@ -10,10 +10,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from frontdoor.domain.case import CaseProgress, Stage
-from frontdoor.domain.records import CloseTaskInput, OpenTaskInput
-from frontdoor.domain.tasks import Agency, TaskKind, TaskStatus, agency_team
-from frontdoor.store.tasks import (
+from domain.case import CaseProgress, Stage
+from domain.records import CloseTaskInput, OpenTaskInput
+from domain.tasks import Agency, TaskKind, TaskStatus, agency_team
+from store.tasks import (
     close_agency_check,
     close_task,
     get_task_assignee,

@@ -20,18 +20,18 @@ import pytest
 from aiosmtpd.controller import Controller
 from temporalio.testing import ActivityEnvironment
 
-from frontdoor.activities.case import CaseActivities
-from frontdoor.domain.case import CaseProgress, Stage
-from frontdoor.domain.policy import Role
-from frontdoor.domain.records import EscalateInput, NotifyInput
-from frontdoor.domain.tasks import TaskKind, Team
-from frontdoor.settings import Settings, SmtpTls
-from frontdoor.store import outbox
-from frontdoor.store.directory import DirectoryEntry, EntryKind, set_entry
-from frontdoor.store.notifications import queue_notification
-from frontdoor.store.pool import create_pool
-from frontdoor.workers.mail import digest_message_id, message_id_for
-from frontdoor.workers.notifier import Notifier, backoff, next_digest_at
+from activities.case import CaseActivities
+from core.settings import Settings, SmtpTls
+from domain.case import CaseProgress, Stage
+from domain.policy import Role
+from domain.records import EscalateInput, NotifyInput
+from domain.tasks import TaskKind, Team
+from notifier.dispatcher import Notifier, backoff, next_digest_at
+from notifier.mail import digest_message_id, message_id_for
+from store import outbox
+from store.directory import DirectoryEntry, EntryKind, set_entry
+from store.notifications import queue_notification
+from store.pool import create_pool
 from tests.ports import free_port
 
 pytestmark = pytest.mark.timeout(60)

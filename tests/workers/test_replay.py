@@ -9,12 +9,12 @@ import asyncpg
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.workers.replay import history_from_file, replay_all
-from frontdoor.workers.worker import build_worker
 from tests.cli.commands import frontdoor
 from tests.conftest import TEST_PAYLOAD_KEYS
 from tests.workers.variants import PatchedChange, UnpatchedChange
 from tests.workflows.scenarios import closing_outcome
+from workers.replay import history_from_file, replay_all
+from workers.worker import build_worker
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 

@@ -14,8 +14,8 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.testing import WorkflowEnvironment
     from temporalio.worker import Worker
 
-    from frontdoor.workers.worker import sandbox_runner
-    from frontdoor.workflows import search_attributes
+    from core import search_attributes
+    from workers.worker import sandbox_runner
 
 
 class SleepInput(BaseModel):

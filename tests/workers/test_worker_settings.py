@@ -8,11 +8,11 @@ import asyncpg
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner
 
-from frontdoor.settings import Settings
-from frontdoor.workers.replay import replay_all
-from frontdoor.workers.worker import build_worker
+from core.settings import Settings
 from tests.conftest import TEST_PAYLOAD_KEYS
 from tests.workflows.scenarios import SCENARIOS
+from workers.replay import replay_all
+from workers.worker import build_worker
 
 
 async def test_a_worker_without_the_sandbox_closes_a_case_that_replays_in_the_sandbox(

@@ -8,11 +8,11 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from frontdoor.domain.case import ReferralSummary
-    from frontdoor.domain.policy import Step
-    from frontdoor.domain.referral import ReferralInput
-    from frontdoor.domain.tasks import ScreeningResult
-    from frontdoor.workflows.referral import ReferralWorkflow
+    from domain.case import ReferralSummary
+    from domain.policy import Step
+    from domain.referral import ReferralInput
+    from domain.tasks import ScreeningResult
+    from workflows.referral import ReferralWorkflow
 
 
 @workflow.defn(name="ReferralWorkflow")

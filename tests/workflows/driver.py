@@ -14,9 +14,9 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from frontdoor.domain.case import CaseState, CompleteTaskOutcome, ReferralSummary, Stage, TaskView
-from frontdoor.domain.policy import Rag, StrategyOutcome
-from frontdoor.domain.referral import (
+from domain.case import CaseState, CompleteTaskOutcome, ReferralSummary, Stage, TaskView
+from domain.policy import Rag, StrategyOutcome
+from domain.referral import (
     Child,
     ConcernCategory,
     Consent,
@@ -26,7 +26,7 @@ from frontdoor.domain.referral import (
     ReferralSource,
     Referrer,
 )
-from frontdoor.domain.tasks import (
+from domain.tasks import (
     AddInformationInput,
     Agency,
     AgencyCheckResult,
@@ -40,9 +40,9 @@ from frontdoor.domain.tasks import (
     TaskStatus,
     VisitResult,
 )
-from frontdoor.workers.worker import build_worker, sandbox_runner
-from frontdoor.workflows.referral import ReferralWorkflow
 from tests.conftest import TEST_CONVERTER
+from workers.worker import build_worker, sandbox_runner
+from workflows.referral import ReferralWorkflow
 
 LIVED_EXPERIENCE = (
     "Sam is seven, says home is loud at night and that they often miss breakfast before school."

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.domain.policy import Rag, StrategyOutcome
-from frontdoor.domain.tasks import Agency, ReviewResult, ScreeningResult, TaskKind
+from domain.policy import Rag, StrategyOutcome
+from domain.tasks import Agency, ReviewResult, ScreeningResult, TaskKind
 from tests.workflows.driver import (
     CHECK,
     Case,

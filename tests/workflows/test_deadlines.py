@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.domain.policy import Rag, StrategyOutcome
-from frontdoor.domain.tasks import (
+from domain.policy import Rag, StrategyOutcome
+from domain.tasks import (
     Agency,
     AgencyCheckResult,
     ScreeningResult,

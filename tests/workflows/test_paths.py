@@ -8,9 +8,9 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.domain.case import Stage, TaskView
-from frontdoor.domain.policy import Rag, StrategyOutcome
-from frontdoor.domain.tasks import (
+from domain.case import Stage, TaskView
+from domain.policy import Rag, StrategyOutcome
+from domain.tasks import (
     Agency,
     ReviewResult,
     ScreeningResult,

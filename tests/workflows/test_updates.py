@@ -15,9 +15,10 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from frontdoor.domain.policy import Rag
-from frontdoor.domain.referral import ConcernCategory
-from frontdoor.domain.tasks import (
+from core import search_attributes as sa
+from domain.policy import Rag
+from domain.referral import ConcernCategory
+from domain.tasks import (
     Agency,
     AgencyCheckResult,
     CompleteTaskInput,
@@ -27,9 +28,8 @@ from frontdoor.domain.tasks import (
     TaskKind,
     TaskStatus,
 )
-from frontdoor.workflows import search_attributes as sa
-from frontdoor.workflows.referral import ReferralWorkflow
 from tests.workflows.driver import Case, decision, referral_details, running_worker, start_case
+from workflows.referral import ReferralWorkflow
 
 SCREENING = ScreeningResult(rag=Rag.amber, rationale="Checks needed.", agencies=[Agency.police])
 CHECK = AgencyCheckResult(known_to_agency=False, information="Not known.", responder_name="Duty")

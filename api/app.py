@@ -1,0 +1,82 @@
+"""The FastAPI application: created by `create_app`, with the pool and Temporal client opened in
+its lifespan (never at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from temporalio.client import Client
+
+from api.access_log import AccessLog
+from api.deps import AppResources
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
+from api.routes import codec, dashboard, health, performance, referrals, tasks
+from core.converter import data_converter
+from core.logs import get_logger
+from core.settings import Settings
+from store.pool import create_pool
+
+log = get_logger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API app for `settings`; it needs a Temporal address and a database URL."""
+    if settings.temporal_address is None or settings.database_url is None:
+        raise RuntimeError(
+            "the API needs FRONTDOOR_TEMPORAL_ADDRESS and FRONTDOOR_DATABASE_URL "
+            "(or run `frontdoor dev`, which starts embedded servers)"
+        )
+    if not settings.dev_mode and settings.oidc_issuer is None:
+        raise RuntimeError(
+            "staff sign in through an identity provider: set FRONTDOOR_OIDC_ISSUER "
+            "(or FRONTDOOR_DEV_MODE=true to accept `frontdoor token` tokens in development)"
+        )
+    temporal_address = settings.temporal_address
+    database_url = settings.database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Both connect lazily, so the API starts (and /readyz can say what is missing) even when
+        # PostgreSQL or Temporal is down.
+        pool = await create_pool(database_url, min_size=0)
+        client = await Client.connect(
+            temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=data_converter(settings),
+            lazy=True,
+        )
+        app.state.resources = AppResources(settings=settings, pool=pool, temporal=client)
+        log.info("api_started", url=settings.api_url())
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="Front Door",
+        summary="A children's safeguarding front door: referrals, tasks, deadlines, escalation.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(AccessLog)
+    # The Temporal Web UI calls /codec from the browser, passing the engineer's access token.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[settings.temporal_ui_url(), *settings.codec_cors_origins],
+        allow_methods=["POST"],
+        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+        allow_credentials=True,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(referrals.router)
+    app.include_router(tasks.router)
+    app.include_router(performance.router)
+    app.include_router(dashboard.router)
+    app.include_router(codec.router)
+    return app

@@ -1,0 +1,64 @@
+"""Talking to a referral's workflow from the API: its handle, its query, its updates, and what
+Temporal's failures mean to a member of staff (404, 409, 422, 503)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TypeVar
+from uuid import UUID
+
+import asyncpg
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError
+from domain.case import CaseState, ReferralSummary
+from domain.referral import workflow_id_for
+from store import inbox
+from workflows.referral import ReferralWorkflow
+from workflows.validation import CASE_CLOSED, COMPLETION_REJECTED, TASK_NOT_OPEN
+
+T = TypeVar("T")
+
+CaseHandle = WorkflowHandle[ReferralWorkflow, ReferralSummary]
+
+
+def case_handle(client: Client, referral_id: UUID) -> CaseHandle:
+    return client.get_workflow_handle_for(ReferralWorkflow.run, workflow_id_for(referral_id))
+
+
+async def on_case(referral_id: UUID, call: Awaitable[T]) -> T:
+    """Await a call on a referral's workflow, turning Temporal's failures into API errors."""
+    try:
+        return await call
+    except WorkflowUpdateFailedError as err:
+        raise _update_failure(err) from err
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND and "already completed" in err.message:
+            raise ApiError(409, "case_closed", f"referral {referral_id} is closed") from err
+        if err.status is RPCStatusCode.NOT_FOUND:
+            raise ApiError(404, "not_found", f"referral {referral_id} was not found") from err
+        raise
+
+
+async def with_holders(pool: asyncpg.Pool, referral_id: UUID, state: CaseState) -> CaseState:
+    """The case with each task's holder filled in from the inbox (the workflow does not track
+    claims)."""
+    async with pool.acquire() as conn:
+        holders = await inbox.referral_assignees(conn, referral_id)
+    for task in state.tasks:
+        task.assignee = holders.get(task.task_id)
+    return state
+
+
+def _update_failure(err: WorkflowUpdateFailedError) -> ApiError:
+    cause: BaseException | None = err.cause
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = getattr(cause, "cause", None)
+    if isinstance(cause, ApplicationError):
+        if cause.type in (TASK_NOT_OPEN, CASE_CLOSED):
+            return ApiError(409, "conflict", cause.message)
+        if cause.type == COMPLETION_REJECTED:
+            return ApiError(422, "invalid_request", cause.message, [{"problem": cause.message}])
+    return ApiError(500, "internal_error", "the case could not apply this; it was logged")

@@ -1,0 +1,147 @@
+"""`GET /performance`: the performance framework's measures for a period, as JSON or CSV (managers
+only). The measures are defined in docs/performance-framework.md and computed by
+store/performance.py; this module owns the query parameters (shared with the dashboard) and the
+CSV layout."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from api.auth import StaffRole, User
+from api.deps import PoolDep, require
+from api.errors import ApiError, ErrorResponse
+from domain.calendar import LONDON
+from domain.measures import MAX_PERIOD_DAYS, PerformanceReport, Period
+from store.performance import Scope, report
+
+router = APIRouter(
+    tags=["performance"],
+    responses={
+        401: {"model": ErrorResponse},
+        403: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
+)
+
+Manager = Annotated[User, Depends(require(StaffRole.manager))]
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+TEAM_PATTERN = r"^[a-z0-9][a-z0-9_.:-]{0,99}$"
+"""Team names are codes (front_door_practitioners, agency:police), never a person's name."""
+
+
+def _invalid(field: str, problem: str) -> ApiError:
+    return ApiError(
+        422,
+        "invalid_request",
+        f"the request is invalid: {field} {problem}",
+        [{"field": field, "problem": problem}],
+    )
+
+
+def report_scope(
+    from_: Annotated[
+        date | None,
+        Query(alias="from", description="first day (London), default 12 weeks before `to`'s week"),
+    ] = None,
+    to: Annotated[date | None, Query(description="last day (London), default today")] = None,
+    team: Annotated[
+        str | None,
+        Query(pattern=TEAM_PATTERN, description="only cases (and overdue tasks) of this team"),
+    ] = None,
+) -> Scope:
+    """The period and team a report covers, checked: from <= to, at most about five years."""
+    now = datetime.now(UTC)
+    for field, value in (("from", from_), ("to", to)):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise _invalid(field, f"must be between {EARLIEST} and {LATEST}")
+    end = to or now.astimezone(LONDON).date()
+    start = from_ or Period.default(end).start
+    if start > end:
+        raise _invalid("from", "must be on or before to")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise _invalid("to", f"must be at most {MAX_PERIOD_DAYS} days after from")
+    return Scope(period=Period(start, end), team=team, now=now)
+
+
+ReportScope = Annotated[Scope, Depends(report_scope)]
+
+
+@router.get(
+    "/performance",
+    response_model=PerformanceReport,
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
+)
+async def get_performance(
+    _user: Manager,
+    pool: PoolDep,
+    scope: ReportScope,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> PerformanceReport | Response:
+    """Every measure of the performance framework for referrals received in the period (and, for
+    overdue work, everything open now), each with its weekly series."""
+    async with pool.acquire() as conn:
+        result = await report(conn, scope)
+    if format == "json":
+        return result
+    name = f"performance_{scope.period.start}_{scope.period.end}.csv"
+    return Response(
+        content=report_csv(result),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+CSV_COLUMNS = ("measure", "breakdown", "week_start", "metric", "value")
+
+
+def _flatten(prefix: str, value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _flatten(f"{prefix}_{key}" if prefix else str(key), inner)
+    else:
+        yield prefix, value
+
+
+def _rows(measure: str, breakdown: str, week: str, values: dict[str, Any]) -> Iterator[list[Any]]:
+    for metric, value in _flatten("", values):
+        yield [measure, breakdown, week, metric, "" if value is None else value]
+
+
+def _csv_rows(data: dict[str, Any]) -> Iterator[list[Any]]:
+    """One row per number: (measure, breakdown, week_start, metric, value). The whole period has
+    an empty week_start; per-agency and overdue breakdowns name theirs (agency, stage:..., ...)."""
+    for measure, section in data.items():
+        if measure == "period":
+            continue
+        if "period" in section:
+            yield from _rows(measure, "", "", section["period"])
+        for agency in section.get("agencies", []):
+            yield from _rows(measure, agency.pop("agency"), "", agency)
+        if measure == "overdue":
+            yield [measure, "", "", "total", section["total"]]
+            for dimension in ("stage", "team", "escalation_level"):
+                for key, count in section[f"by_{dimension}"].items():
+                    yield [measure, f"{dimension}:{key}", "", "overdue", count]
+            if section["oldest"] is not None:
+                yield from _rows(measure, "oldest", "", section["oldest"])
+        for week in section.get("weeks", []):
+            start = week.pop("week_start")
+            yield from _rows(measure, week.pop("agency", ""), start, week)
+
+
+def report_csv(result: PerformanceReport) -> str:
+    """The report as CSV in long form: one number a row, ready for a spreadsheet's pivot table."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_rows(result.model_dump(mode="json", by_alias=True)))
+    return out.getvalue()

@@ -1,0 +1,299 @@
+"""Routes for the task inbox: list, view, claim, release, assign and complete tasks.
+
+The inbox (PostgreSQL) says which tasks exist, who owns them and who holds them; completing a
+task is the workflow's business, through its `complete_task` Update. A task belongs to its team:
+partners see and work on their own agency's tasks only, and see of the case only what the check
+needs (the child's identifying details and the concern).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Path, Query
+
+from api.auth import StaffRole, User
+from api.cases import case_handle, on_case, with_holders
+from api.deps import PoolDep, TemporalDep, require
+from api.errors import ApiError, ErrorResponse
+from api.models.tasks import (
+    AssignTask,
+    ChildDetails,
+    CompleteTask,
+    PartnerTaskDetail,
+    StaffTaskDetail,
+    TaskCompleted,
+    TaskDetail,
+    TaskPage,
+    TaskRow,
+)
+from core.logs import get_logger
+from domain.tasks import (
+    Agency,
+    CompleteTaskInput,
+    TaskKind,
+    TaskStatus,
+    Team,
+    agency_team,
+)
+from store import inbox
+from store.inbox import InboxFilter, InboxTask
+from workflows.referral import ReferralWorkflow
+
+log = get_logger(__name__)
+router = APIRouter(
+    prefix="/tasks",
+    tags=["tasks"],
+    responses={
+        401: {"model": ErrorResponse, "description": "no token, or a bad one"},
+        403: {"model": ErrorResponse, "description": "not a task of the caller's team"},
+        422: {"model": ErrorResponse, "description": "the request is invalid"},
+        503: {"model": ErrorResponse, "description": "PostgreSQL or Temporal is unavailable"},
+    },
+)
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "no such task"}
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "the task is not open, or is held"}
+}
+
+Staff = Annotated[
+    User, Depends(require(StaffRole.practitioner, StaffRole.manager, StaffRole.agency))
+]
+Manager = Annotated[User, Depends(require(StaffRole.manager))]
+TaskId = Annotated[UUID, Path(description="the task's id")]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Required. A retry with the same key returns the first answer.",
+    ),
+]
+_COUNCIL_TEAMS = [team.value for team in Team]
+
+
+def _row(task: InboxTask) -> TaskRow:
+    return TaskRow.model_validate(task, from_attributes=True)
+
+
+def _visible_teams(user: User) -> list[str] | None:
+    """The teams whose tasks `user` may list; None for every team (managers)."""
+    if user.has(StaffRole.manager):
+        return None
+    teams: set[str] = set()
+    if user.has(StaffRole.practitioner):
+        teams.update(_COUNCIL_TEAMS)
+    if user.has(StaffRole.agency) and user.agency is not None:
+        teams.add(agency_team(user.agency))
+    return sorted(teams)
+
+
+async def _task_of_team(pool: PoolDep, task_id: UUID, user: User, *, managers: bool) -> InboxTask:
+    """The task if `user`'s team owns it (or, with `managers`, if they are a manager)."""
+    async with pool.acquire() as conn:
+        task = await inbox.get_task(conn, task_id)
+    if task is None:
+        raise ApiError(404, "not_found", f"task {task_id} was not found")
+    if task.team in user.teams or (managers and user.has(StaffRole.manager)):
+        return task
+    raise ApiError(403, "forbidden", f"task {task_id} belongs to another team ({task.team})")
+
+
+async def _explain_not_open_or_held(pool: PoolDep, task_id: UUID) -> ApiError:
+    """Why a guarded update of the task's holder changed nothing, read after it."""
+    async with pool.acquire() as conn:
+        task = await inbox.get_task(conn, task_id)
+    if task is None:
+        return ApiError(404, "not_found", f"task {task_id} was not found")
+    if not task.is_open:
+        return ApiError(409, "conflict", f"task {task_id} is already {task.status.value}")
+    if task.assignee is not None:
+        return ApiError(
+            409,
+            "conflict",
+            f"task {task_id} is held by {task.assignee}",
+            [{"assignee": task.assignee}],
+        )
+    return ApiError(409, "conflict", f"task {task_id} changed meanwhile; try again")
+
+
+async def _case_closed(pool: PoolDep, task_id: UUID) -> ApiError:
+    """The answer to a completion whose workflow no longer runs, with the task's last status."""
+    async with pool.acquire() as conn:
+        task = await inbox.get_task(conn, task_id)
+    if task is None or task.is_open:
+        return ApiError(409, "conflict", f"the case of task {task_id} is closed")
+    return ApiError(
+        409, "conflict", f"task {task_id} is already {task.status.value}; the case is closed"
+    )
+
+
+@router.get("", response_model=TaskPage)
+async def list_tasks(
+    user: Staff,
+    pool: PoolDep,
+    kind: TaskKind | None = None,
+    agency: Agency | None = None,
+    status: TaskStatus = TaskStatus.open,
+    assignee: Annotated[
+        Literal["me"] | None, Query(description="`me`: only tasks the caller holds")
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="open and past their due time (or not)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> TaskPage:
+    """The inbox, earliest due first. Partners see only their own agency's tasks,
+    practitioners the council teams' tasks, managers every task."""
+    where = InboxFilter(
+        teams=_visible_teams(user),
+        kind=kind,
+        agency=agency,
+        status=status,
+        assignee=user.user_id if assignee == "me" else None,
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+    )
+    async with pool.acquire() as conn:
+        tasks = await inbox.list_tasks(conn, where)
+    return TaskPage(items=[_row(task) for task in tasks], limit=limit, offset=offset)
+
+
+@router.get("/{task_id}", response_model=TaskDetail, responses=_NOT_FOUND)
+async def get_task(
+    task_id: TaskId, user: Staff, pool: PoolDep, client: TemporalDep
+) -> PartnerTaskDetail | StaffTaskDetail:
+    """One task with what its owner needs to do it: for partners, the child's identifying
+    details and the concern only; for council staff, the live case and the intake."""
+    task = await _task_of_team(pool, task_id, user, managers=True)
+    handle = case_handle(client, task.referral_id)
+    if user.is_partner:
+        details = await on_case(task.referral_id, handle.query(ReferralWorkflow.intake))
+        child = details.child
+        return PartnerTaskDetail(
+            task=_row(task),
+            child=ChildDetails(
+                name=child.name,
+                date_of_birth=child.date_of_birth,
+                expected_due_date=child.expected_due_date,
+                address=child.address,
+                nhs_number=child.nhs_number,
+            ),
+            concern=details.concern,
+        )
+    state, details = await asyncio.gather(
+        on_case(task.referral_id, handle.query(ReferralWorkflow.state)),
+        on_case(task.referral_id, handle.query(ReferralWorkflow.intake)),
+    )
+    state = await with_holders(pool, task.referral_id, state)
+    return StaffTaskDetail(task=_row(task), case=state, intake=details)
+
+
+@router.post("/{task_id}/claim", response_model=TaskRow, responses={**_NOT_FOUND, **_CONFLICT})
+async def claim_task(task_id: TaskId, user: Staff, pool: PoolDep) -> TaskRow:
+    """Take an open task of your team; 409 naming the holder if someone else has it."""
+    await _task_of_team(pool, task_id, user, managers=False)
+    async with pool.acquire() as conn:
+        claimed = await inbox.claim_task(conn, task_id, user.user_id)
+    if claimed is None:
+        raise await _explain_not_open_or_held(pool, task_id)
+    log.info("task_claimed", task_id=str(task_id), referral_id=str(claimed.referral_id))
+    return _row(claimed)
+
+
+@router.post("/{task_id}/release", response_model=TaskRow, responses={**_NOT_FOUND, **_CONFLICT})
+async def release_task(task_id: TaskId, user: Staff, pool: PoolDep) -> TaskRow:
+    """Give back a task you hold (a manager may release anyone's); it returns to the team."""
+    is_manager = user.has(StaffRole.manager)
+    async with pool.acquire() as conn:
+        task = await inbox.get_task(conn, task_id)
+    if task is None:
+        raise ApiError(404, "not_found", f"task {task_id} was not found")
+    if not is_manager and task.assignee not in (None, user.user_id):
+        raise ApiError(
+            403,
+            "forbidden",
+            f"task {task_id} is held by {task.assignee}; only they or a manager can release it",
+            [{"assignee": task.assignee}],
+        )
+    if not is_manager and task.assignee is None and task.team not in user.teams:
+        raise ApiError(403, "forbidden", f"task {task_id} belongs to another team ({task.team})")
+    async with pool.acquire() as conn:
+        released = await inbox.release_task(conn, task_id, None if is_manager else user.user_id)
+    if released is None:
+        raise await _explain_not_open_or_held(pool, task_id)
+    log.info("task_released", task_id=str(task_id), referral_id=str(released.referral_id))
+    return _row(released)
+
+
+@router.post("/{task_id}/assign", response_model=TaskRow, responses={**_NOT_FOUND, **_CONFLICT})
+async def assign_task(task_id: TaskId, body: AssignTask, user: Manager, pool: PoolDep) -> TaskRow:
+    """Give an open task to a named member of staff (managers only)."""
+    async with pool.acquire() as conn:
+        assigned = await inbox.assign_task(conn, task_id, body.user_id)
+    if assigned is None:
+        raise await _explain_not_open_or_held(pool, task_id)
+    log.info("task_assigned", task_id=str(task_id), referral_id=str(assigned.referral_id))
+    return _row(assigned)
+
+
+@router.post(
+    "/{task_id}/complete", response_model=TaskCompleted, responses={**_NOT_FOUND, **_CONFLICT}
+)
+async def complete_task(
+    task_id: TaskId,
+    body: CompleteTask,
+    idempotency_key: IdempotencyKey,
+    user: Staff,
+    pool: PoolDep,
+    client: TemporalDep,
+) -> TaskCompleted:
+    """Record what was done and move the case on. The Idempotency-Key names the submission: a
+    retry with the same key returns the first answer and changes nothing."""
+    task = await _task_of_team(pool, task_id, user, managers=False)
+    if body.result.kind != task.kind.value:
+        message = (
+            f"task {task_id} is a {task.kind.value} task; "
+            f"the result given is for a {body.result.kind} task"
+        )
+        raise ApiError(
+            422, "invalid_request", message, [{"field": "result.kind", "problem": message}]
+        )
+    # Not refused here when the inbox shows the task closed: a retry of the completion that
+    # closed it must still get its first answer, which only the workflow holds.
+    try:
+        outcome = await on_case(
+            task.referral_id,
+            case_handle(client, task.referral_id).execute_update(
+                ReferralWorkflow.complete_task,
+                CompleteTaskInput(task_id=str(task_id), actor=user.user_id, result=body.result),
+                id=f"complete/{task_id}/{idempotency_key}",
+            ),
+        )
+    except ApiError as err:
+        if err.code != "case_closed":
+            raise
+        # The workflow no longer runs: say what became of the task (a retry of the completion
+        # that closed the case is answered by Temporal above, from history).
+        raise await _case_closed(pool, task_id) from err
+    log.info(
+        "task_completed",
+        task_id=str(task_id),
+        referral_id=str(task.referral_id),
+        task_kind=task.kind.value,
+        stage=outcome.stage.value,
+    )
+    return TaskCompleted(
+        task_id=task_id,
+        stage=outcome.stage,
+        opened_task_ids=[UUID(opened) for opened in outcome.opened_task_ids],
+        opened_tasks=outcome.opened_tasks,
+    )

@@ -1,0 +1,200 @@
+"""`frontdoor dev`: the whole system on embedded servers, in one command.
+
+Starts (unless configured to use existing ones) the Temporal dev server and PostgreSQL, registers
+the search attributes, applies migrations, runs the worker, the notifier (which emails the outbox
+to the SMTP server in settings) and the API as child processes, prints where to look, and on
+Ctrl-C (or SIGTERM) stops everything it started, in reverse order, and nothing else. State lives
+under the state folder, so a second run picks up the same cases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+from cli.embedded import (
+    EmbeddedPostgres,
+    EmbeddedServerError,
+    EmbeddedTemporal,
+    die_with_parent,
+    ensure_port_free,
+)
+from core.settings import Settings
+from core.temporal import connect, ensure_search_attributes
+from store.migrate import migrate
+
+_READY_TIMEOUT = 60.0
+# Started in this order and stopped in reverse: the notifier after the worker that fills the
+# outbox, the API last so nothing accepts a referral before the rest is up.
+_CHILDREN = ("worker", "notifier", "api")
+_CHILD_GRACE = 15.0
+
+
+@dataclass
+class DevStack:
+    """What `frontdoor dev` has started, so it can stop exactly that."""
+
+    settings: Settings
+    temporal: EmbeddedTemporal | None = None
+    postgres: EmbeddedPostgres | None = None
+    children: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+
+    async def start(self) -> None:
+        s = self.settings
+        s.state_dir.mkdir(parents=True, exist_ok=True)
+        ensure_port_free(s.api_host, s.api_port, "FRONTDOOR_API_PORT")
+
+        temporal_address = s.temporal_address
+        if temporal_address is None:
+            self.temporal = EmbeddedTemporal(
+                state_dir=s.state_dir,
+                port=s.temporal_port,
+                ui_port=s.temporal_ui_port,
+                namespace=s.temporal_namespace,
+            )
+            _say(f"starting Temporal dev server on 127.0.0.1:{s.temporal_port} ...")
+            client = await self.temporal.start()
+            temporal_address = self.temporal.address
+        else:
+            client = await connect(temporal_address, s.temporal_namespace)
+        await ensure_search_attributes(client, s.temporal_namespace)
+
+        database_url = s.database_url
+        if database_url is None:
+            self.postgres = EmbeddedPostgres(data_dir=s.state_dir / "postgres")
+            _say("starting embedded PostgreSQL ...")
+            database_url = await self.postgres.start()
+        applied = await migrate(database_url)
+        _say(f"database migrated ({len(applied)} new migration(s) applied)")
+
+        env = {
+            **os.environ,
+            "FRONTDOOR_TEMPORAL_ADDRESS": temporal_address,
+            "FRONTDOOR_DATABASE_URL": database_url,
+            # Development: `frontdoor token` tokens are accepted, and without configured payload
+            # keys the children share one key made in the state folder.
+            "FRONTDOOR_DEV_MODE": "true",
+        }
+        for role in _CHILDREN:
+            self.children[role] = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "cli.main",
+                role,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
+                preexec_fn=die_with_parent,
+            )
+        await self._wait_until_ready()
+
+    async def _wait_until_ready(self) -> None:
+        url = f"{self.settings.api_url()}/readyz"
+        deadline = asyncio.get_running_loop().time() + _READY_TIMEOUT
+        while asyncio.get_running_loop().time() < deadline:
+            exited = self.exited_child()
+            if exited is not None:
+                raise EmbeddedServerError(f"the {exited} process exited during start-up")
+            if await asyncio.to_thread(_answers_200, url):
+                return
+            await asyncio.sleep(0.25)
+        raise EmbeddedServerError(f"the API did not become ready at {url} in time")
+
+    def exited_child(self) -> str | None:
+        for role, proc in self.children.items():
+            if proc.returncode is not None:
+                return role
+        return None
+
+    async def wait_for_child_exit(self) -> str:
+        waits = {asyncio.create_task(proc.wait()): role for role, proc in self.children.items()}
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        return waits[done.pop()]
+
+    async def stop(self) -> None:
+        for role in reversed(_CHILDREN):
+            proc = self.children.pop(role, None)
+            if proc is None or proc.returncode is not None:
+                continue
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), _CHILD_GRACE)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        if self.postgres is not None:
+            await asyncio.to_thread(self.postgres.stop)
+            self.postgres = None
+        if self.temporal is not None:
+            await asyncio.to_thread(self.temporal.stop)
+            self.temporal = None
+
+
+def _answers_200(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own URL
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+async def run_dev(settings: Settings) -> int:
+    """Run the dev stack until interrupted; the exit code says whether it ran cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    stack = DevStack(settings)
+    code = 0
+    try:
+        starting = asyncio.create_task(stack.start())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            _say("interrupted during start-up")
+            return 130
+        starting.result()  # raises a start-up failure
+        _say(
+            "\nFront Door is running:\n"
+            f"  API docs     {settings.api_url()}/docs\n"
+            f"  readiness    {settings.api_url()}/readyz\n"
+            + (
+                f"  Temporal UI  {settings.temporal_ui_url()}\n"
+                if stack.temporal is not None
+                else ""
+            )
+            + f"  mail (SMTP)  {settings.smtp_host}:{settings.smtp_port}\n"
+            + f"  state        {settings.state_dir.resolve()}\n"
+            "Press Ctrl-C to stop.",
+        )
+        child_exit = asyncio.create_task(stack.wait_for_child_exit())
+        await asyncio.wait({stopping, child_exit}, return_when=asyncio.FIRST_COMPLETED)
+        if child_exit.done():
+            _say(f"the {child_exit.result()} process exited; stopping everything")
+            code = 1
+        else:
+            child_exit.cancel()
+        stopping.cancel()
+    except EmbeddedServerError as err:
+        _say(f"error: {err}")
+        code = 1
+    finally:
+        _say("stopping ...")
+        await stack.stop()
+        _say("stopped")
+    return code

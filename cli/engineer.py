@@ -1,0 +1,244 @@
+"""Engineers' commands: replay cases against the current code, export histories, find stuck
+cases and say why, reset a case after a fix, and describe one case. They all use the same data
+converter and sandbox as the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from temporalio.client import Client, WorkflowHistory
+from temporalio.service import RPCError
+
+from core.logs import configure_logging
+from core.settings import Settings, get_settings
+from core.temporal import connect
+from domain.audit import AuditEvent
+from workers.diagnose import OPEN_REFERRALS, find_stuck, to_workflow_id
+from workers.replay import ReplayOutcome, history_from_file, replay_all
+from workers.reset import ResetError, last_good_task, reset_case
+
+history_app = typer.Typer(help="Case histories.", no_args_is_help=True)
+
+
+def _done(code: int = 0) -> NoReturn:
+    """Leave at once once the answer is printed. The Temporal client's native runtime can abort
+    the interpreter while it shuts down ("PyGILState_Release"), turning a good run into a crash;
+    nothing is left to clean up by then."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings)
+    return settings
+
+
+async def _client(settings: Settings) -> Client:
+    # Unset means the embedded dev server of `frontdoor dev`.
+    address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+    return await connect(address, settings.temporal_namespace, settings)
+
+
+def _parse_duration(text: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
+        raise typer.BadParameter("give a duration such as 30m, 2h or 1d")
+    return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+
+
+def _print_outcomes(outcomes: list[ReplayOutcome], seconds: float) -> int:
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        typer.echo(f"FAILED {outcome.workflow_id} (run {outcome.run_id}): {outcome.failure}")
+    typer.echo(
+        f"replayed {len(outcomes)}, failed {len(failed)}, in {seconds:.1f}s"
+        + ("" if failed else " - OK")
+    )
+    return 1 if failed else 0
+
+
+def replay(
+    case: Annotated[str | None, typer.Argument(help="a referral id or workflow id")] = None,
+    query: Annotated[
+        str | None, typer.Option(help="a visibility query; default: every open referral")
+    ] = None,
+    file: Annotated[
+        list[Path] | None, typer.Option(help="history JSON files (as `history export` writes)")
+    ] = None,
+) -> None:
+    """Replay cases against the current code; exit 1 on any non-determinism."""
+    settings = _settings()
+
+    async def main() -> int:
+        histories: list[WorkflowHistory] = [history_from_file(path) for path in file or []]
+        if case is not None or not file:
+            client = await _client(settings)
+            if case is not None:
+                histories.append(
+                    await client.get_workflow_handle(to_workflow_id(case)).fetch_history()
+                )
+            else:
+                async for execution in client.list_workflows(query or OPEN_REFERRALS):
+                    handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+                    histories.append(await handle.fetch_history())
+        started = time.monotonic()
+        outcomes: list[ReplayOutcome] = []
+        with typer.progressbar(histories, label="replaying", file=None) as bar:
+            for history in bar:
+                outcomes += await replay_all([history], settings=settings)
+        return _print_outcomes(outcomes, time.monotonic() - started)
+
+    _done(asyncio.run(main()))
+
+
+@history_app.command("export")
+def export_history(
+    case: Annotated[str, typer.Argument(help="a referral id or workflow id")],
+    out: Annotated[Path, typer.Option(help="folder to write <workflow id>.json into")] = Path(
+        "tests/histories"
+    ),
+) -> None:
+    """Save a case's history as JSON (`temporal workflow show --output json` format)."""
+    settings = _settings()
+
+    async def main() -> Path:
+        client = await _client(settings)
+        workflow_id = to_workflow_id(case)
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{workflow_id}.json"
+        path.write_text(history.to_json(), encoding="utf-8")
+        return path
+
+    typer.echo(f"wrote {asyncio.run(main())}")
+    _done()
+
+
+def stuck(
+    older_than: Annotated[
+        str, typer.Option(help="quiet for longer than this, with no task open: 30m, 2h, 1d")
+    ] = "2h",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
+) -> None:
+    """List open cases that are not progressing, with the reason for each."""
+    settings = _settings()
+    quiet_for = _parse_duration(older_than)
+
+    async def main() -> list[dict[str, str]]:
+        client = await _client(settings)
+        found = await find_stuck(client, now=datetime.now(UTC), quiet_for=quiet_for)
+        return [
+            {"workflow_id": r.workflow_id, "reason": r.reason, "detail": r.detail} for r in found
+        ]
+
+    rows = asyncio.run(main())
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+    elif not rows:
+        typer.echo("no stuck cases")
+    else:
+        width = max(len(r["workflow_id"]) for r in rows)
+        typer.echo(f"{'CASE':<{width}}  {'REASON':<24}  DETAIL")
+        for row in rows:
+            typer.echo(f"{row['workflow_id']:<{width}}  {row['reason']:<24}  {row['detail']}")
+    _done()
+
+
+def reset(
+    case: Annotated[str, typer.Argument(help="a referral id or workflow id")],
+    reason: Annotated[str, typer.Option(help="why (kept in Temporal and the audit trail)")],
+    to: Annotated[str, typer.Option(help="last-good, or the id of a workflow task's end event")] = (
+        "last-good"
+    ),
+    by: Annotated[str | None, typer.Option(help="who is resetting (default: $USER)")] = None,
+) -> None:
+    """Reset a case to re-run from a workflow task (after a fix); prints the new run id."""
+    import getpass
+
+    settings = _settings()
+    if not reason.strip():
+        raise typer.BadParameter("say why the case is being reset", param_hint="--reason")
+    actor = by or getpass.getuser()
+
+    async def main() -> str:
+        client = await _client(settings)
+        workflow_id = to_workflow_id(case)
+        event_id = await last_good_task(client, workflow_id) if to == "last-good" else int(to)
+        run_id = await reset_case(client, workflow_id, event_id, reason)
+        await _audit_reset(settings, workflow_id, run_id, event_id, reason, actor)
+        return run_id
+
+    try:
+        typer.echo(asyncio.run(main()))
+    except (ResetError, ValueError, RPCError) as err:
+        typer.echo(f"error: {err}", err=True)
+        _done(1)
+    _done()
+
+
+async def _audit_reset(
+    settings: Settings, workflow_id: str, run_id: str, event_id: int, reason: str, actor: str
+) -> None:
+    import asyncpg
+
+    from store.audit import insert_audit_event
+
+    if settings.database_url is None:
+        raise ResetError("set FRONTDOOR_DATABASE_URL: every reset is written to the audit trail")
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await insert_audit_event(
+            conn,
+            AuditEvent(
+                workflow_id=workflow_id,
+                step_key=f"reset/{run_id}",
+                kind="case_reset",
+                actor=actor,
+                occurred_at=datetime.now(UTC),
+                details={"reason": reason, "to_event": event_id, "new_run_id": run_id},
+            ),
+        )
+    finally:
+        await conn.close()
+
+
+def describe(case: Annotated[str, typer.Argument(help="a referral id or workflow id")]) -> None:
+    """A case's state, its pending activities, and where to see it in the Temporal UI."""
+    from workflows.referral import ReferralWorkflow
+
+    settings = _settings()
+
+    async def main() -> None:
+        client = await _client(settings)
+        workflow_id = to_workflow_id(case)
+        handle = client.get_workflow_handle(workflow_id)
+        description = await handle.describe()
+        typer.echo(f"case      {workflow_id} (run {description.run_id})")
+        typer.echo(f"status    {description.status.name if description.status else 'unknown'}")
+        ui = f"{settings.temporal_ui_url()}/namespaces/{client.namespace}/workflows"
+        typer.echo(f"ui        {ui}/{workflow_id}/{description.run_id}/history")
+        for pending in description.raw_description.pending_activities:
+            failure = pending.last_failure.message.splitlines()[:1]
+            typer.echo(
+                f"activity  {pending.activity_type.name} attempt {pending.attempt} "
+                + (failure[0] if failure else "")
+            )
+        try:
+            state = await handle.query(ReferralWorkflow.state, rpc_timeout=timedelta(seconds=10))
+        except RPCError as err:
+            typer.echo(f"state     not available ({err.message}); is a worker running?")
+            return
+        typer.echo(state.model_dump_json(indent=2, exclude={"timeline"}))
+
+    asyncio.run(main())
+    _done()

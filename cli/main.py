@@ -1,0 +1,137 @@
+"""The `frontdoor` command."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from typing import Annotated
+
+import typer
+
+from cli.embedded import EmbeddedServerError, ensure_port_free
+from core.logs import configure_logging
+from core.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="frontdoor",
+    help="Front Door: a children's safeguarding front door on Temporal.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings)
+    return settings
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def dev() -> None:
+    """Run the whole system on embedded servers: Temporal, PostgreSQL, the worker and the API."""
+    from cli.dev import run_dev
+
+    code = asyncio.run(run_dev(_settings()))
+    raise typer.Exit(code=code)
+
+
+@app.command()
+def worker() -> None:
+    """Run the worker against the configured Temporal and PostgreSQL."""
+    from workers.worker import run_worker
+
+    settings = _settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, stop)
+
+    try:
+        asyncio.run(main())
+    except RuntimeError as err:
+        raise _fail(str(err)) from err
+
+
+@app.command()
+def api() -> None:
+    """Run the HTTP API against the configured Temporal and PostgreSQL."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings()
+    try:
+        ensure_port_free(settings.api_host, settings.api_port, "FRONTDOOR_API_PORT")
+        application = create_app(settings)
+    except (EmbeddedServerError, RuntimeError) as err:
+        raise _fail(str(err)) from err
+    uvicorn.run(application, host=settings.api_host, port=settings.api_port, log_config=None)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations to FRONTDOOR_DATABASE_URL."""
+    from store.migrate import migrate as apply
+
+    settings = _settings()
+    if settings.database_url is None:
+        raise _fail("set FRONTDOOR_DATABASE_URL to the database to migrate")
+    applied = asyncio.run(apply(settings.database_url))
+    typer.echo(f"applied {len(applied)} migration(s): {applied}" if applied else "up to date")
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option(help="the user id the token names")],
+    role: Annotated[list[str], typer.Option(help="practitioner, manager, agency or engineer")],
+    agency: Annotated[str | None, typer.Option(help="for role agency: police, health, ...")] = None,
+    name: Annotated[str | None, typer.Option(help="display name (default: the user id)")] = None,
+    hours: Annotated[float, typer.Option(help="how long the token is valid")] = 12.0,
+) -> None:
+    """Print a signed staff token for development (the key from settings or the state folder)."""
+    from datetime import timedelta
+
+    from pydantic import ValidationError
+
+    from api.auth import User, issue_token
+
+    settings = get_settings()
+    try:
+        person = User(user_id=user, name=name or user, roles=role, agency=agency)  # type: ignore[arg-type]
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"] else e["msg"]
+            for e in err.errors()
+        )
+        raise _fail(problems) from err
+    typer.echo(issue_token(settings, person, ttl=timedelta(hours=hours)))
+
+
+from cli import engineer, load  # noqa: E402 - the engineers' commands join the same app
+
+app.command()(engineer.replay)
+app.command()(engineer.stuck)
+app.command()(engineer.reset)
+app.command()(engineer.describe)
+app.add_typer(engineer.history_app, name="history")
+app.command()(load.load)
+
+
+# Notification delivery (issue 9): the dispatcher and the directory of mailboxes.
+from cli.notify import directory_app, notifier  # noqa: E402 - commands register last
+
+app.add_typer(directory_app, name="directory")
+app.command()(notifier)
+
+
+if __name__ == "__main__":
+    sys.exit(app())

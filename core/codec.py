@@ -1,0 +1,142 @@
+"""Encryption of every Temporal payload with AES-256-GCM, so the Temporal server (its database,
+its API, its UI) never holds a child's data in plaintext.
+
+Each encrypted payload names the key that sealed it (`encryption-key-id`), so keys can be rotated:
+the newest key encrypts, every configured key decrypts. A payload without the encrypted encoding
+(histories written before encryption) passes through unchanged, so old cases still replay.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import PayloadCodec
+
+from core.settings import Settings
+
+ENCODING = b"binary/encrypted"
+KEY_ID_KEY = "encryption-key-id"
+_NONCE_BYTES = 12
+_KEY_BYTES = 32
+_DEV_KEY_FILE = "payload-keys"
+
+
+class PayloadKeyError(Exception):
+    """Keys are missing or malformed, or a payload names a key this process does not have."""
+
+
+def parse_keys(text: str) -> dict[str, bytes]:
+    """`id:base64key,id2:base64key` as an ordered mapping; the first key is the current one."""
+    keys: dict[str, bytes] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        key_id, sep, encoded = item.partition(":")
+        if not sep or not key_id.strip():
+            raise PayloadKeyError("payload keys are written id:base64key, separated by commas")
+        try:
+            key = base64.b64decode(encoded.strip(), validate=True)
+        except binascii.Error as err:
+            raise PayloadKeyError(f"payload key {key_id!r} is not valid base64") from err
+        if len(key) != _KEY_BYTES:
+            raise PayloadKeyError(f"payload key {key_id!r} must be 32 bytes (AES-256)")
+        if key_id in keys:
+            raise PayloadKeyError(f"payload key id {key_id!r} appears twice")
+        keys[key_id.strip()] = key
+    if not keys:
+        raise PayloadKeyError("no payload keys given")
+    return keys
+
+
+def new_key_spec(key_id: str) -> str:
+    """A fresh `id:base64key` entry, for `FRONTDOOR_PAYLOAD_KEYS` or the development key file."""
+    return f"{key_id}:{base64.b64encode(secrets.token_bytes(_KEY_BYTES)).decode()}"
+
+
+def payload_keys(settings: Settings) -> dict[str, bytes]:
+    """The configured keys; in development mode without any, a key made once in the state folder.
+
+    Outside development mode, no keys is an error: a process must never write plaintext payloads.
+    """
+    if settings.payload_keys is not None:
+        return parse_keys(settings.payload_keys.get_secret_value())
+    if not settings.dev_mode:
+        raise PayloadKeyError(
+            "set FRONTDOOR_PAYLOAD_KEYS (id:base64key,...) or turn on FRONTDOOR_DEV_MODE"
+        )
+    path = Path(settings.state_dir) / _DEV_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: the worker and the API starting together must not each write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(new_key_spec("dev-1"))
+    return parse_keys(path.read_text())
+
+
+class EncryptionCodec(PayloadCodec):
+    """AES-256-GCM over whole serialized payloads; the key id travels in clear metadata."""
+
+    def __init__(self, keys: Mapping[str, bytes]) -> None:
+        if not keys:
+            raise PayloadKeyError("the codec needs at least one key")
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        self._current = next(iter(keys))
+
+    @property
+    def current_key_id(self) -> str:
+        return self._current
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self._encrypt(p) for p in payloads]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self._decrypt(p) for p in payloads]
+
+    def _encrypt(self, payload: Payload) -> Payload:
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        key_id = self._current.encode()
+        # The key id is authenticated data: a payload cannot be relabelled to another key.
+        sealed = self._ciphers[self._current].encrypt(nonce, payload.SerializeToString(), key_id)
+        return Payload(metadata={"encoding": ENCODING, KEY_ID_KEY: key_id}, data=nonce + sealed)
+
+    def _decrypt(self, payload: Payload) -> Payload:
+        if payload.metadata.get("encoding") != ENCODING:
+            return payload  # written before encryption was turned on
+        key_id = payload.metadata.get(KEY_ID_KEY, b"").decode()
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise PayloadKeyError(
+                f"payload sealed with key {key_id!r}, which is not in FRONTDOOR_PAYLOAD_KEYS"
+            )
+        nonce, sealed = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
+        try:
+            plain = cipher.decrypt(nonce, sealed, key_id.encode())
+        except InvalidTag as err:
+            raise PayloadKeyError(f"payload under key {key_id!r} failed to decrypt") from err
+        return Payload.FromString(plain)
+
+
+class RefuseToEncodeCodec(PayloadCodec):
+    """For clients made without settings (server checks, search attributes): they may read
+    unencrypted payloads but never write a payload, so nothing leaves them in plaintext."""
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        if payloads:
+            raise PayloadKeyError("this Temporal client has no payload keys; connect with settings")
+        return []
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return list(payloads)

@@ -1,0 +1,193 @@
+"""The one settings class: every knob is a `FRONTDOOR_` environment variable."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LogFormat(StrEnum):
+    """How log events are rendered."""
+
+    AUTO = "auto"
+    CONSOLE = "console"
+    JSON = "json"
+
+
+class SmtpTls(StrEnum):
+    """How the notifier secures its SMTP connection."""
+
+    AUTO = "auto"  # STARTTLS when the server offers it
+    STARTTLS = "starttls"  # STARTTLS or fail
+    TLS = "tls"  # implicit TLS from the first byte (usually port 465)
+    NONE = "none"  # plain text: a local relay or a test server only
+
+
+class Settings(BaseSettings):
+    """Configuration of every Front Door process.
+
+    An unset Temporal address or database URL means "start the embedded one" (only `frontdoor dev`
+    does that; `frontdoor worker` and `frontdoor api` refuse to start without them).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FRONTDOOR_", extra="ignore", frozen=True)
+
+    temporal_address: str | None = Field(
+        default=None, description="host:port of a Temporal frontend; unset starts the embedded one"
+    )
+    temporal_namespace: str = Field(default="default", min_length=1)
+    task_queue: str = Field(default="frontdoor-referrals", min_length=1)
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset starts the embedded one"
+    )
+    state_dir: Path = Field(default=Path(".frontdoor"))
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    temporal_port: int = Field(default=7233, ge=1, le=65535)
+    temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    auth_secret: SecretStr | None = Field(
+        default=None,
+        description="key that signs staff tokens (HS256); unset uses a key made once per state dir",
+    )
+    auth_issuer: str = "frontdoor"
+    auth_audience: str = "frontdoor-api"
+    dev_mode: bool = Field(
+        default=False,
+        description="development: accept `frontdoor token` tokens, make keys in the state folder",
+    )
+    codec_cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Temporal UI origins allowed to call /codec from the browser "
+        "(the embedded UI's is always allowed)",
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer whose JWKS verifies staff tokens"
+    )
+    oidc_audience: str = "frontdoor-api"
+    oidc_jwks_url: str | None = Field(
+        default=None, description="unset: discovered from the issuer's openid-configuration"
+    )
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    oidc_refetch_cooldown_seconds: float = Field(
+        default=30, ge=0, description="least time between JWKS fetches for unknown key ids"
+    )
+    oidc_user_claim: str = "sub"
+    oidc_name_claim: str = "name"
+    oidc_roles_claim: str = "roles"
+    oidc_agency_claim: str = "agency"
+    payload_keys: SecretStr | None = Field(
+        default=None,
+        description="AES-256 keys for Temporal payloads, `id:base64key,...`; the first encrypts",
+    )
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Worker tuning (workers/worker.py; measured in docs/performance.md).
+    worker_sandbox: bool = Field(
+        default=True,
+        description="run workflow code in Temporal's sandbox, which refuses non-deterministic "
+        "calls as they happen; tests and replays always use it, so a worker may run without it "
+        "for about a quarter less CPU",
+    )
+    worker_max_cached_workflows: int = Field(
+        default=1000,
+        ge=0,
+        description="cases whose workflow state the worker keeps between tasks (sticky cache); "
+        "a case not in it is rebuilt by replaying its history",
+    )
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
+    worker_max_concurrent_local_activities: int = Field(default=100, ge=1)
+    worker_workflow_task_polls: int = Field(
+        default=5, ge=2, description="concurrent polls for workflow tasks (sticky and normal)"
+    )
+    log_format: LogFormat = LogFormat.AUTO
+    log_level: str = "INFO"
+    # Notification delivery (notifier/dispatcher.py).
+    smtp_host: str = Field(default="localhost", min_length=1)
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_tls: SmtpTls = SmtpTls.AUTO
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    notify_sender: str = Field(
+        default="Front Door <frontdoor@localhost>",
+        min_length=3,
+        description="the From of every notification email",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where staff open a case; emails link to {public_base_url}/referrals/{id}",
+    )
+    notify_max_attempts: int = Field(default=8, ge=1, le=100)
+    notify_backoff_seconds: float = Field(
+        default=30.0, gt=0, description="wait before the first retry; doubles on each one"
+    )
+    notify_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    notify_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    notify_digest_hour: int = Field(
+        default=8, ge=0, le=23, description="hour (Europe/London) the daily digests go out"
+    )
+
+    @field_validator(
+        "temporal_address", "database_url", "oidc_issuer", "oidc_jwks_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("smtp_username", "smtp_password", mode="before")
+    @classmethod
+    def _blank_credential_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _safe_delivery(self) -> Settings:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("set both smtp_username and smtp_password, or neither")
+        # A password sent in the clear, or downgraded by a server that hides STARTTLS, is leaked.
+        if self.smtp_username is not None and self.smtp_tls not in (SmtpTls.STARTTLS, SmtpTls.TLS):
+            raise ValueError("smtp credentials need smtp_tls=starttls or smtp_tls=tls")
+        if self.notify_backoff_max_seconds < self.notify_backoff_seconds:
+            raise ValueError("notify_backoff_max_seconds must be at least notify_backoff_seconds")
+        return self
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    def resolved_log_format(self) -> LogFormat:
+        """Console for a terminal, JSON otherwise, unless a format is set explicitly."""
+        if self.log_format is not LogFormat.AUTO:
+            return self.log_format
+        return LogFormat.CONSOLE if sys.stderr.isatty() else LogFormat.JSON
+
+    def temporal_ui_url(self) -> str:
+        """Where the embedded Temporal Web UI listens."""
+        return f"http://127.0.0.1:{self.temporal_ui_port}"
+
+    def api_url(self) -> str:
+        """Base URL of the API as configured."""
+        return f"http://{self.api_host}:{self.api_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process from the environment."""
+    return Settings()

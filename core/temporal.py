@@ -1,0 +1,70 @@
+"""Connecting to Temporal the one way every process does, and registering search attributes."""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.converter import DataConverter
+from temporalio.service import RPCError, RPCStatusCode
+
+from core import search_attributes
+from core.converter import NO_PAYLOADS_CONVERTER, data_converter
+from core.logs import get_logger
+from core.settings import Settings
+
+log = get_logger(__name__)
+
+
+async def connect(address: str, namespace: str, settings: Settings | None = None) -> Client:
+    """A client with the project's data converter, keyed by `settings`.
+
+    Without settings the client can check the server and register search attributes, but it
+    refuses to send any payload (it has no key to encrypt it with).
+    """
+    converter: DataConverter = (
+        NO_PAYLOADS_CONVERTER if settings is None else data_converter(settings)
+    )
+    return await Client.connect(address, namespace=namespace, data_converter=converter)
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Register the project's search attributes that the namespace lacks; return those added.
+
+    Idempotent, so every start of the dev stack and every test session can call it.
+    """
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        known = set(listed.custom_attributes) | set(listed.system_attributes)
+    except RPCError as err:
+        # The time-skipping test server can add search attributes but not list them.
+        if err.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        known = set()
+    added: list[str] = []
+    for key in search_attributes.ALL:
+        if key.name in known:
+            continue
+        try:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(
+                    namespace=namespace,
+                    search_attributes={
+                        key.name: IndexedValueType.ValueType(key.indexed_value_type)
+                    },
+                )
+            )
+        except RPCError as err:
+            # Registered since we looked (another process), or by an earlier run.
+            if "already exists" not in str(err).lower():
+                raise
+            continue
+        added.append(key.name)
+    if added:
+        log.info("search_attributes_registered", names=added)
+    return added

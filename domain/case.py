@@ -1,0 +1,183 @@
+"""The live state of a case (what the workflow's query returns) and its closing summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from domain.policy import Rag, Role
+from domain.tasks import Agency, TaskKind, TaskResult, TaskStatus
+
+
+class Stage(StrEnum):
+    """Where a case is; also the values of the `Stage` search attribute."""
+
+    screening = "screening"
+    checks = "checks"
+    decision = "decision"
+    strategy_discussion = "strategy_discussion"
+    visit = "visit"
+    closed = "closed"
+
+
+class TaskView(BaseModel):
+    """A human task as the case sees it."""
+
+    task_id: str
+    kind: TaskKind
+    team: str
+    agency: Agency | None = None
+    status: TaskStatus = TaskStatus.open
+    opened_at: datetime
+    counts_from: datetime
+    due_at: datetime
+    attempt: int = 1
+    escalation_level: int = 0
+    # Claims live in the inbox (PostgreSQL); the API fills this in when it shows the case.
+    assignee: str | None = None
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    result: TaskResult | None = None
+    missing_checks: list[Agency] = Field(default_factory=list)
+    earlier_referrals: list[UUID] = Field(default_factory=list)
+
+
+class EscalationView(BaseModel):
+    """One rung of a ladder that fired (or an escalation raised at once, e.g. a failed visit)."""
+
+    task_id: str
+    kind: TaskKind
+    level: int
+    role: Role
+    rung_at: datetime
+    fired_at: datetime
+    reason: str
+    told: str
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    event: str
+    detail: str = ""
+
+
+class CaseState(BaseModel):
+    """What `GET /referrals/{id}` shows: the case as the workflow holds it now."""
+
+    referral_id: UUID
+    workflow_id: str
+    policy_version: str
+    received_at: datetime
+    stage: Stage
+    rag: Rag | None = None
+    immediate_risk: bool = False
+    re_referral: bool = False
+    earlier_referrals: list[UUID] = Field(default_factory=list)
+    deadlines: dict[str, datetime] = Field(default_factory=dict)
+    milestones: dict[str, datetime] = Field(default_factory=dict)
+    tasks: list[TaskView] = Field(default_factory=list)
+    escalations: list[EscalationView] = Field(default_factory=list)
+    escalation_level: int = 0
+    outcome: str | None = None
+    strategy_outcome: str | None = None
+    exploitation_risk: str | None = None
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+
+
+class ReferralSummary(BaseModel):
+    """What a closed referral workflow returns."""
+
+    referral_id: UUID
+    outcome: str | None
+    strategy_outcome: str | None = None
+    milestones: dict[str, datetime]
+    deadlines: dict[str, datetime]
+    deadlines_met: dict[str, bool]
+    highest_escalation_level: int
+    child_seen: bool
+
+
+class OpenedTask(BaseModel):
+    """A task a completion opened, so the caller can go straight to it."""
+
+    task_id: str
+    kind: TaskKind
+    agency: Agency | None = None
+
+
+class CompleteTaskOutcome(BaseModel):
+    """The answer to a completion: the case's stage after it, and any tasks it opened."""
+
+    task_id: str
+    stage: Stage
+    opened_task_ids: list[str] = Field(default_factory=list)
+    opened_tasks: list[OpenedTask] = Field(default_factory=list)
+
+
+class AddInformationOutcome(BaseModel):
+    """The answer to new information: the review task opened (none if the case had closed)."""
+
+    review_task_id: str | None
+    stage: Stage
+
+
+class CaseProgress(BaseModel):
+    """The case read model row (no personal data), written by activities as the case moves.
+
+    `revision` only grows, so an activity that finishes late never overwrites newer progress.
+    """
+
+    revision: int
+    stage: Stage
+    rag: Rag | None = None
+    immediate_risk: bool = False
+    re_referral: bool = False
+    escalation_level: int = 0
+    outcome: str | None = None
+    strategy_outcome: str | None = None
+    exploitation_risk: str | None = None
+    deadlines: dict[str, datetime] = Field(default_factory=dict)
+    milestones: dict[str, datetime] = Field(default_factory=dict)
+    # The earliest due time among open tasks: overdue is `next_due_at <= now`, always current.
+    next_due_at: datetime | None = None
+
+
+def public_summary(result: TaskResult | None) -> dict[str, Any]:
+    """The part of a task's result that may go to the read model and audit trail: codes and
+    flags, never free text about the child or family."""
+    if result is None:
+        return {}
+    match result.kind:
+        case "screening":
+            return {
+                "rag": result.rag,
+                "immediate_risk": result.immediate_risk,
+                "agencies": list(result.agencies),
+            }
+        case "agency_check":
+            return {
+                "known_to_agency": result.known_to_agency,
+                "risk_indicator_count": len(result.risk_indicators),
+            }
+        case "decision":
+            return {
+                "outcome": result.outcome,
+                "exploitation_risk": result.exploitation.risk if result.exploitation else None,
+            }
+        case "strategy_discussion":
+            return {"outcome": result.outcome, "held_at": result.held_at.isoformat()}
+        case "visit":
+            return {
+                "child_seen": result.child_seen,
+                "seen_alone": result.seen_alone,
+                "not_seen_reason": result.not_seen_reason,
+                "visited_at": result.visited_at.isoformat(),
+            }
+        case "police_welfare_check":
+            return {"child_seen": result.child_seen}
+        case "review_new_information":
+            return {"rag": result.rag}

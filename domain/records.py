@@ -1,0 +1,159 @@
+"""Inputs and results of the activities the referral workflow calls. They carry ids, codes and
+instants; the only personal data are the child's matching keys, which stay in PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from domain.case import CaseProgress
+from domain.policy import Rag, Role, Rung, Step
+from domain.tasks import Agency, TaskKind, TaskStatus
+
+
+class ComputeDueInput(BaseModel):
+    policy_version: str
+    step: Step
+    counts_from: datetime
+    rag: Rag | None = None
+    outcome: str | None = None
+
+
+class ComputeDueResult(BaseModel):
+    due_at: datetime
+    rungs: list[Rung]
+
+
+class ComputeDuesInput(BaseModel):
+    """Several deadlines wanted at the same point of a case, computed in one activity."""
+
+    requests: list[ComputeDueInput]
+
+
+class ComputeDuesResult(BaseModel):
+    """The deadlines, in the order they were asked for."""
+
+    results: list[ComputeDueResult]
+
+
+class RegisterReferralInput(BaseModel):
+    workflow_id: str
+    referral_id: UUID
+    received_at: datetime
+    source: str
+    policy_version: str
+    nhs_number: str | None = None
+    match_key: str | None = None
+    progress: CaseProgress
+
+
+class RegisterReferralResult(BaseModel):
+    earlier_referral_ids: list[UUID] = Field(default_factory=list)
+
+
+class OpenTaskInput(BaseModel):
+    write: Literal["open_task"] = "open_task"
+    workflow_id: str
+    referral_id: UUID
+    task_id: str
+    kind: TaskKind
+    team: str
+    agency: Agency | None = None
+    opened_at: datetime
+    due_at: datetime
+    progress: CaseProgress
+
+
+class CloseTaskInput(BaseModel):
+    write: Literal["close_task"] = "close_task"
+    workflow_id: str
+    referral_id: UUID
+    task_id: str
+    kind: TaskKind
+    agency: Agency | None = None
+    status: TaskStatus
+    closed_at: datetime
+    actor: str | None = None
+    opened_at: datetime
+    due_at: datetime
+    summary: dict[str, Any] = Field(default_factory=dict)
+    progress: CaseProgress
+
+
+class EscalateInput(BaseModel):
+    write: Literal["escalate"] = "escalate"
+    workflow_id: str
+    referral_id: UUID
+    task_id: str
+    kind: TaskKind
+    team: str
+    level: int
+    role: Role
+    rung_at: datetime
+    fired_at: datetime
+    due_at: datetime
+    reason: str
+    progress: CaseProgress
+
+
+class EscalateResult(BaseModel):
+    told: str
+
+
+class NotifyInput(BaseModel):
+    write: Literal["notify"] = "notify"
+    workflow_id: str
+    referral_id: UUID
+    step_key: str
+    kind: str
+    recipient_team: str
+    recipient_role: str | None = None
+    occurred_at: datetime
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class NotifyResult(BaseModel):
+    notification_id: UUID
+
+
+class RecordProgressInput(BaseModel):
+    """A change to the case read model with its audit event (e.g. new information, closure)."""
+
+    write: Literal["record_progress"] = "record_progress"
+    workflow_id: str
+    referral_id: UUID
+    step_key: str
+    audit_kind: str
+    actor: str | None = None
+    occurred_at: datetime
+    details: dict[str, Any] = Field(default_factory=dict)
+    progress: CaseProgress
+
+
+class Done(BaseModel):
+    """An activity's acknowledgement when there is nothing else to return."""
+
+    ok: bool = True
+
+
+CaseWrite = Annotated[
+    OpenTaskInput | CloseTaskInput | EscalateInput | NotifyInput | RecordProgressInput,
+    Field(discriminator="write"),
+]
+"""One write of a case step; `write` names which."""
+
+
+class ApplyWritesInput(BaseModel):
+    """The writes of one step of a case, applied in order in one transaction."""
+
+    workflow_id: str
+    writes: list[CaseWrite]
+
+
+class ApplyWritesResult(BaseModel):
+    """For each write, in order, who it told: an escalation's recipient, else None."""
+
+    told: list[str | None]

@@ -1,0 +1,191 @@
+"""What is recorded when a referral arrives: the referrer, the child, the household, the concern.
+
+These models hold personal data. They travel in the workflow's input (its history) and to the
+API; never into workflow ids, search attributes or logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Self
+from uuid import UUID
+
+from pydantic import Field, field_validator, model_validator
+
+from domain.inputs import InputModel
+from domain.policy import DEFAULT_POLICY_VERSION
+
+
+class ReferralSource(StrEnum):
+    """The Children in Need census referral-source codes."""
+
+    individual_family = "1A"
+    individual_relative = "1B"
+    individual_self = "1C"
+    individual_other = "1D"
+    schools = "2A"
+    education_services = "2B"
+    gp = "3A"
+    health_visitor = "3B"
+    school_nurse = "3C"
+    other_primary_health = "3D"
+    a_and_e = "3E"
+    other_health = "3F"
+    housing = "4"
+    la_social_care = "5A"
+    la_other_department = "5B"
+    la_external = "5C"
+    la_other = "5D"
+    police = "6"
+    other_legal_agency = "7"
+    other = "8"
+    anonymous = "9"
+    unknown = "10"
+
+
+class ConcernCategory(StrEnum):
+    """Categories of concern named at intake."""
+
+    neglect = "neglect"
+    emotional_abuse = "emotional_abuse"
+    physical_abuse = "physical_abuse"
+    sexual_abuse = "sexual_abuse"
+    domestic_abuse = "domestic_abuse"
+    child_sexual_exploitation = "child_sexual_exploitation"
+    child_criminal_exploitation = "child_criminal_exploitation"
+    gangs = "gangs"
+    trafficking = "trafficking"
+    missing = "missing"
+    fgm = "fgm"
+    parental_mental_health = "parental_mental_health"
+    parental_substance_misuse = "parental_substance_misuse"
+    other = "other"
+
+
+# Categories that mean harm outside the family: the decision must carry an exploitation screening.
+EXPLOITATION_CATEGORIES = frozenset(
+    {
+        ConcernCategory.child_sexual_exploitation,
+        ConcernCategory.child_criminal_exploitation,
+        ConcernCategory.gangs,
+        ConcernCategory.trafficking,
+        ConcernCategory.missing,
+    }
+)
+
+
+class Consent(StrEnum):
+    """Whether the parents know of and agree to the referral and checks."""
+
+    given = "given"
+    refused = "refused"
+    not_sought = "not_sought"
+
+
+class Referrer(InputModel):
+    """Who made the referral and how to reach them (at least one of phone or email)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if not self.phone and not self.email:
+            raise ValueError("give a phone number or an email address for the referrer")
+        return self
+
+
+class Child(InputModel):
+    """The child the referral is about (or the unborn baby, with an expected due date)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    date_of_birth: date | None = None
+    expected_due_date: date | None = None
+    address: str = Field(min_length=1, max_length=500)
+    nhs_number: str | None = Field(default=None, pattern=r"^\d{10}$")
+
+    @field_validator("nhs_number", mode="before")
+    @classmethod
+    def _digits_only(cls, value: object) -> object:
+        if isinstance(value, str):
+            return re.sub(r"[\s-]", "", value) or None
+        return value
+
+    @model_validator(mode="after")
+    def _born_or_expected(self) -> Self:
+        if (self.date_of_birth is None) == (self.expected_due_date is None):
+            raise ValueError("give either the child's date of birth or the expected due date")
+        return self
+
+
+class HouseholdMember(InputModel):
+    """Someone in the child's household, or with parental responsibility."""
+
+    name: str = Field(min_length=1, max_length=200)
+    relationship: str = Field(min_length=1, max_length=100)
+    parental_responsibility: bool = False
+
+
+class ReferralDetails(InputModel):
+    """Everything taken in at intake."""
+
+    received_at: datetime
+    source: ReferralSource
+    referrer: Referrer
+    child: Child
+    household: list[HouseholdMember] = Field(default_factory=list, max_length=30)
+    concern: str = Field(min_length=1, max_length=20_000)
+    categories: list[ConcernCategory] = Field(min_length=1, max_length=len(ConcernCategory))
+    consent: Consent
+    consent_reason: str | None = Field(default=None, max_length=2_000)
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("must include a timezone offset")
+        return value
+
+    @model_validator(mode="after")
+    def _consent_reason(self) -> Self:
+        if self.consent is not Consent.given and not self.consent_reason:
+            raise ValueError("say why parental consent was refused or not sought (consent_reason)")
+        return self
+
+    @property
+    def involves_exploitation(self) -> bool:
+        return any(c in EXPLOITATION_CATEGORIES for c in self.categories)
+
+
+class ReferralInput(InputModel):
+    """The input of a referral workflow. The policy version is fixed for the life of the case."""
+
+    referral_id: UUID
+    policy_version: str = DEFAULT_POLICY_VERSION
+    details: ReferralDetails
+
+    @property
+    def workflow_id(self) -> str:
+        return workflow_id_for(self.referral_id)
+
+
+def workflow_id_for(referral_id: UUID) -> str:
+    """The workflow id of a referral: no personal data, ever."""
+    return f"referral-{referral_id}"
+
+
+def child_match_key(child: Child) -> str | None:
+    """A one-way key of the child's normalised name and date of birth, for finding earlier
+    referrals of the same child without keeping the name in the read model."""
+    born = child.date_of_birth or child.expected_due_date
+    if born is None:
+        return None
+    folded = unicodedata.normalize("NFKD", child.name).encode("ascii", "ignore").decode()
+    name = " ".join(re.sub(r"[^a-z ]", " ", folded.lower()).split())
+    return hashlib.sha256(f"{name}|{born.isoformat()}".encode()).hexdigest()

@@ -1,0 +1,271 @@
+"""Delivering the outbox (`notification`): claiming due rows and recording what became of them.
+
+Activities queue rows (store/notifications.py); the notifier (workers/notifier.py) is the only
+writer of the delivery columns, through these functions. A row is `pending` until it is `sent`
+or `failed` (with a `failure_reason` the dashboard lists through `list_undeliverable`).
+
+A claim is a lease, not a lock held across the send: `claim_due` marks rows `claimed_until` in a
+statement of its own (`FOR UPDATE SKIP LOCKED`, so two dispatchers never claim the same row), the
+email goes out with no transaction open, and the outcome is recorded afterwards. A dispatcher
+that dies mid-batch leaves claims that expire, and another dispatcher sends those rows again:
+delivery is at least once, and the stable Message-ID lets the recipient spot the duplicate.
+`attempts` counts claims that were meant to send, so a row that kills its dispatcher still fails
+after the set number of attempts instead of looping for ever.
+
+Every function takes `now` from the caller (the notifier's clock), so tests can move time.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from store.directory import ASSIGNEE_PREFIX, DirectoryEntry, EntryKind
+from store.pool import Conn
+
+# Only one dispatcher gathers digests at a time, so a digest is never split between two emails
+# that carry the same Message-ID. Any constant: the same in every process.
+DIGEST_LOCK_KEY = 0x46444E4F54494659  # "FDNOTIFY"
+
+NO_RECIPIENT = "no_recipient"
+ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+RECIPIENT_REFUSED = "recipient_refused"
+
+_RETURNING = """
+    RETURNING n.notification_id, n.workflow_id, n.step_key, n.kind, n.recipient_team,
+              n.recipient_role, n.payload, n.attempts, n.created_at, n.digest_mailbox, n.digest_at
+"""
+
+
+class ClaimedNotification(BaseModel):
+    """A row this dispatcher holds the lease on; `attempts` includes this one."""
+
+    notification_id: UUID
+    workflow_id: str
+    step_key: str
+    kind: str
+    recipient_team: str
+    recipient_role: str | None
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    digest_mailbox: str | None = None
+    digest_at: datetime | None = None
+
+
+class UndeliverableNotification(BaseModel):
+    """A row that will not be sent without somebody acting (the dashboard's list)."""
+
+    notification_id: UUID
+    workflow_id: str
+    referral_id: str | None
+    kind: str
+    recipient_team: str
+    recipient_role: str | None
+    failure_reason: str
+    last_error: str | None
+    attempts: int
+    created_at: datetime
+    failed_at: datetime | None
+
+
+def _claimed(rows: list[Any]) -> list[ClaimedNotification]:
+    return [
+        ClaimedNotification.model_validate({**dict(r), "payload": json.loads(r["payload"])})
+        for r in rows
+    ]
+
+
+async def claim_due(
+    conn: Conn, *, claimer: str, now: datetime, lease: timedelta, limit: int
+) -> list[ClaimedNotification]:
+    """Claim up to `limit` pending rows that are due and not parked for a digest, oldest due
+    first, for `lease`; rows another dispatcher holds (locked or leased) are skipped."""
+    rows = await conn.fetch(
+        f"""
+        WITH due AS (
+            SELECT notification_id FROM notification
+            WHERE status = 'pending' AND digest_at IS NULL AND next_attempt_at <= $1
+              AND (claimed_until IS NULL OR claimed_until <= $1)
+            ORDER BY next_attempt_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE notification n
+        SET claimed_until = $1 + $3::interval, claimed_by = $4, attempts = n.attempts + 1
+        FROM due WHERE n.notification_id = due.notification_id
+        {_RETURNING}
+        """,
+        now,
+        limit,
+        lease,
+        claimer,
+    )
+    return _claimed(rows)
+
+
+async def claim_digests(
+    conn: Conn, *, claimer: str, now: datetime, lease: timedelta
+) -> list[ClaimedNotification]:
+    """Claim every row whose digest is due, whole digests at a time; [] while another dispatcher
+    is gathering. Run inside a transaction: the gathering lock ends with it."""
+    if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", DIGEST_LOCK_KEY):
+        return []
+    rows = await conn.fetch(
+        f"""
+        WITH due AS (
+            SELECT notification_id FROM notification
+            WHERE status = 'pending' AND digest_at <= $1 AND next_attempt_at <= $1
+              AND (claimed_until IS NULL OR claimed_until <= $1)
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE notification n
+        SET claimed_until = $1 + $2::interval, claimed_by = $3, attempts = n.attempts + 1
+        FROM due WHERE n.notification_id = due.notification_id
+        {_RETURNING}
+        """,
+        now,
+        lease,
+        claimer,
+    )
+    return sorted(_claimed(rows), key=lambda c: (c.created_at, c.notification_id))
+
+
+async def mark_sent(conn: Conn, ids: list[UUID], *, message_id: str, now: datetime) -> int:
+    """Record rows as sent under `message_id`, whoever holds their lease now: the email is out."""
+    status = await conn.execute(
+        """
+        UPDATE notification
+        SET status = 'sent', sent_at = $2, message_id = $3, claimed_until = NULL,
+            claimed_by = NULL, last_error = NULL
+        WHERE notification_id = ANY($1::uuid[]) AND status = 'pending'
+        """,
+        ids,
+        now,
+        message_id,
+    )
+    return _count(status)
+
+
+async def schedule_retry(
+    conn: Conn, ids: list[UUID], *, claimer: str, next_attempt_at: datetime, error: str
+) -> int:
+    """Release this dispatcher's claim on rows and make them due again at `next_attempt_at`."""
+    status = await conn.execute(
+        """
+        UPDATE notification
+        SET next_attempt_at = $3, last_error = $4, claimed_until = NULL, claimed_by = NULL
+        WHERE notification_id = ANY($1::uuid[]) AND status = 'pending' AND claimed_by = $2
+        """,
+        ids,
+        claimer,
+        next_attempt_at,
+        error,
+    )
+    return _count(status)
+
+
+async def mark_failed(
+    conn: Conn, ids: list[UUID], *, reason: str, error: str, now: datetime
+) -> int:
+    """Give rows up as undeliverable, with the reason the dashboard shows."""
+    status = await conn.execute(
+        """
+        UPDATE notification
+        SET status = 'failed', failure_reason = $2, last_error = $3, failed_at = $4,
+            claimed_until = NULL, claimed_by = NULL
+        WHERE notification_id = ANY($1::uuid[]) AND status = 'pending'
+        """,
+        ids,
+        reason,
+        error,
+        now,
+    )
+    return _count(status)
+
+
+async def park_for_digest(
+    conn: Conn, notification_id: UUID, *, claimer: str, mailbox: str, digest_at: datetime
+) -> bool:
+    """Hold a claimed row for the digest `mailbox` receives at `digest_at`; parking is no attempt
+    to send, so the claim's attempt is given back."""
+    status = await conn.execute(
+        """
+        UPDATE notification
+        SET digest_mailbox = $3, digest_at = $4, next_attempt_at = $4,
+            attempts = greatest(attempts - 1, 0), claimed_until = NULL, claimed_by = NULL
+        WHERE notification_id = $1 AND status = 'pending' AND claimed_by = $2
+        """,
+        notification_id,
+        claimer,
+        mailbox,
+        digest_at,
+    )
+    return _count(status) == 1
+
+
+async def release(conn: Conn, ids: list[UUID], *, claimer: str) -> int:
+    """Give back claims this dispatcher will not use (its lease ran short), attempt and all."""
+    status = await conn.execute(
+        """
+        UPDATE notification
+        SET claimed_until = NULL, claimed_by = NULL, attempts = greatest(attempts - 1, 0)
+        WHERE notification_id = ANY($1::uuid[]) AND status = 'pending' AND claimed_by = $2
+        """,
+        ids,
+        claimer,
+    )
+    return _count(status)
+
+
+async def list_undeliverable(
+    conn: Conn, *, limit: int = 100, reason: str | None = None
+) -> list[UndeliverableNotification]:
+    """Failed rows, most recently failed first, optionally of one `reason`."""
+    rows = await conn.fetch(
+        """
+        SELECT notification_id, workflow_id, payload ->> 'referral_id' AS referral_id, kind,
+               recipient_team, recipient_role, failure_reason, last_error, attempts, created_at,
+               failed_at
+        FROM notification
+        WHERE status = 'failed' AND ($2::text IS NULL OR failure_reason = $2)
+        ORDER BY failed_at DESC NULLS LAST, notification_id
+        LIMIT $1
+        """,
+        limit,
+        reason,
+    )
+    return [UndeliverableNotification.model_validate(dict(r)) for r in rows]
+
+
+async def requeue_no_recipient(conn: Conn, entry: DirectoryEntry, *, now: datetime) -> int:
+    """Make rows that failed for want of `entry` pending again, as new (a mailbox was added for
+    them); return how many. Matches the rules of `Directory.resolve`."""
+    if entry.kind is EntryKind.user:
+        match, params = "recipient_role = $3", [ASSIGNEE_PREFIX + entry.name]
+    elif entry.role:
+        match, params = "recipient_team = $3 AND recipient_role = $4", [entry.name, entry.role]
+    else:
+        match = "recipient_team = $3 AND (recipient_role IS NULL OR recipient_role LIKE $4)"
+        params = [entry.name, ASSIGNEE_PREFIX + "%"]
+    status = await conn.execute(
+        f"""
+        UPDATE notification
+        SET status = 'pending', failure_reason = NULL, failed_at = NULL, last_error = NULL,
+            attempts = 0, next_attempt_at = $2
+        WHERE status = 'failed' AND failure_reason = $1 AND {match}
+        """,
+        NO_RECIPIENT,
+        now,
+        *params,
+    )
+    return _count(status)
+
+
+def _count(status: str) -> int:
+    """The row count of an asyncpg command status such as "UPDATE 3"."""
+    return int(status.rsplit(" ", 1)[-1])

@@ -1,0 +1,166 @@
+"""Queries on `referral`, the case read model. Only activities write it (activities/case.py); the
+workflow owns the case's state and this row follows it, one growing `revision` at a time.
+
+Callers open the transaction; every function here runs inside whatever the caller holds.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from uuid import UUID
+
+from domain.case import CaseProgress
+from domain.records import RegisterReferralInput
+from store.pool import Conn
+
+RE_REFERRAL_WINDOW_DAYS = 365
+"""How far back an earlier referral of the same child makes this one a re-referral."""
+
+# CaseProgress dict key -> typed column from 0001. Keys not listed live only in the jsonb copy.
+DEADLINE_COLUMNS: dict[str, str] = {
+    "screening": "screening_due_at",
+    "checks": "checks_due_at",
+    "decision": "decision_due_at",
+    "referrer_told": "referrer_told_due_at",
+    "strategy_discussion": "strategy_due_at",
+    "visit": "visit_due_at",
+}
+MILESTONE_COLUMNS: dict[str, str] = {
+    "screened": "screened_at",
+    "decided": "decided_at",
+    "referrer_told": "referrer_told_at",
+    "strategy_held": "strategy_held_at",
+    "child_seen": "child_seen_at",
+    "closed": "closed_at",
+}
+
+
+def _progress_values(progress: CaseProgress) -> list[object]:
+    """The values for $2.. of the progress columns, in the order both statements below list them:
+    revision, stage, rag, immediate_risk, re_referral, escalation_level, outcome,
+    strategy_outcome, exploitation_risk, deadlines, milestones, then the typed deadline columns
+    and the typed milestone columns in the order of DEADLINE_COLUMNS and MILESTONE_COLUMNS,
+    then next_due_at."""
+    dumped = progress.model_dump(mode="json")
+    return [
+        progress.revision,
+        progress.stage.value,
+        progress.rag.value if progress.rag is not None else None,
+        progress.immediate_risk,
+        progress.re_referral,
+        progress.escalation_level,
+        progress.outcome,
+        progress.strategy_outcome,
+        progress.exploitation_risk,
+        json.dumps(dumped["deadlines"]),
+        json.dumps(dumped["milestones"]),
+        *(progress.deadlines.get(key) for key in DEADLINE_COLUMNS),
+        *(progress.milestones.get(key) for key in MILESTONE_COLUMNS),
+        progress.next_due_at,
+    ]
+
+
+async def upsert_referral(conn: Conn, referral: RegisterReferralInput) -> bool:
+    """Insert the case row with its first progress; do nothing if it exists (a retried
+    registration). True if this call inserted it."""
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO referral (
+            workflow_id, revision, stage, rag, immediate_risk, re_referral, escalation_level,
+            outcome, strategy_outcome, exploitation_risk, deadlines, milestones,
+            screening_due_at, checks_due_at, decision_due_at, referrer_told_due_at,
+            strategy_due_at, visit_due_at,
+            screened_at, decided_at, referrer_told_at, strategy_held_at, child_seen_at, closed_at,
+            next_due_at,
+            referral_id, policy_version, received_at, source_code,
+            child_nhs_number, child_match_key
+        )
+        VALUES (
+            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
+            $13, $14, $15, $16, $17, $18,
+            $19, $20, $21, $22, $23, $24,
+            $25,
+            $26, $27, $28, $29, $30, $31
+        )
+        ON CONFLICT DO NOTHING
+        RETURNING true
+        """,
+        referral.workflow_id,
+        *_progress_values(referral.progress),
+        referral.referral_id,
+        referral.policy_version,
+        referral.received_at,
+        referral.source,
+        referral.nhs_number,
+        referral.match_key,
+    )
+    return bool(inserted)
+
+
+async def mark_re_referral(conn: Conn, workflow_id: str) -> None:
+    """Record that earlier referrals of the same child were found (never unset again)."""
+    await conn.execute(
+        "UPDATE referral SET re_referral = true, updated_at = now()"
+        " WHERE workflow_id = $1 AND NOT re_referral",
+        workflow_id,
+    )
+
+
+async def find_earlier_referrals(
+    conn: Conn,
+    referral_id: UUID,
+    received_at: datetime,
+    nhs_number: str | None,
+    match_key: str | None,
+) -> list[UUID]:
+    """Other referrals of the same child (same NHS number, or same name-and-birth match key)
+    received in the 365 days up to `received_at`, newest first. The boundary instant 365 days
+    before counts; referrals received at or after `received_at` are not earlier."""
+    if nhs_number is None and match_key is None:
+        return []
+    rows = await conn.fetch(
+        """
+        SELECT referral_id FROM referral
+        WHERE referral_id <> $1
+          AND received_at < $2
+          AND received_at >= $2 - make_interval(days => $5)
+          AND (child_nhs_number = $3 OR child_match_key = $4)
+        ORDER BY received_at DESC, referral_id
+        """,
+        referral_id,
+        received_at,
+        nhs_number,
+        match_key,
+        RE_REFERRAL_WINDOW_DAYS,
+    )
+    return [row["referral_id"] for row in rows]
+
+
+async def apply_progress(conn: Conn, workflow_id: str, progress: CaseProgress) -> bool:
+    """Bring the case row up to `progress` if it is newer than what is stored; True if it was.
+
+    An activity retried or finishing after a later one carries an older revision and changes
+    nothing. `re_referral` is never turned off: the registration activity finds earlier
+    referrals in the database, and a progress built before the workflow saw that result must not
+    undo it.
+    """
+    updated = await conn.fetchval(
+        """
+        UPDATE referral SET
+            revision = $2, stage = $3, rag = $4, immediate_risk = $5,
+            re_referral = re_referral OR $6, escalation_level = $7,
+            outcome = $8, strategy_outcome = $9, exploitation_risk = $10,
+            deadlines = $11::jsonb, milestones = $12::jsonb,
+            screening_due_at = $13, checks_due_at = $14, decision_due_at = $15,
+            referrer_told_due_at = $16, strategy_due_at = $17, visit_due_at = $18,
+            screened_at = $19, decided_at = $20, referrer_told_at = $21,
+            strategy_held_at = $22, child_seen_at = $23, closed_at = $24,
+            next_due_at = $25, updated_at = now()
+        WHERE workflow_id = $1 AND revision < $2
+        RETURNING true
+        """,
+        workflow_id,
+        *_progress_values(progress),
+    )
+    return bool(updated)

@@ -1,0 +1,146 @@
+"""Building and running the worker that hosts the project's workflows and activities."""
+
+from __future__ import annotations
+
+import asyncio
+import compileall
+import contextlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypedDict
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.audit import AuditActivities
+from activities.case import CaseActivities
+from activities.deadlines import compute_due, compute_dues
+from core.logs import get_logger
+from core.settings import Settings
+from core.temporal import connect, ensure_search_attributes
+from store.pool import create_pool
+from workflows.referral import ReferralWorkflow
+
+log = get_logger(__name__)
+
+# Re-importing pydantic models on every workflow run costs several times the CPU: the domain is
+# pure, so the sandbox may share it (and pydantic) with the worker. The workflow's helper modules
+# hold no state of their own (only functions, classes and constants), so they are shared too; the
+# sandbox still imports the workflow's own module afresh for every case.
+PASSTHROUGH_MODULES = (
+    "domain",
+    "workflows.effects",
+    "workflows.ladder",
+    "core.search_attributes",
+    "workflows.validation",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+)
+
+WORKFLOWS: Sequence[type] = (ReferralWorkflow,)
+# The project's top-level packages, installed side by side (pyproject.toml's wheel packages).
+PROJECT_PACKAGES = ("activities", "core", "domain", "workflows")
+
+
+def cache_bytecode() -> None:
+    """Write the project's bytecode if it is missing. The sandbox imports the workflow modules
+    afresh for every case it starts or rebuilds; where bytecode is not written as modules load
+    (PYTHONDONTWRITEBYTECODE, common in containers), each of those imports would compile their
+    source again. Best effort: a read-only install (the image compiles at build) is left as is."""
+    root = Path(__file__).resolve().parent.parent
+    for package in PROJECT_PACKAGES:
+        with contextlib.suppress(OSError):
+            compileall.compile_dir(root / package, quiet=2)
+
+
+def sandbox_runner() -> SandboxedWorkflowRunner:
+    """The workflow runner every worker and replayer of the project uses."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
+
+
+def activities_for(pool: asyncpg.Pool) -> list[Callable[..., Any]]:
+    """Every activity the workflows call, bound to the worker's pool."""
+    audit = AuditActivities(pool)
+    case = CaseActivities(pool)
+    return [
+        audit.record_audit_event,
+        case.register_referral,
+        case.open_task,
+        case.close_task,
+        case.escalate,
+        case.notify,
+        case.record_progress,
+        case.apply_writes,
+        compute_due,
+        compute_dues,
+    ]
+
+
+class WorkerOptions(TypedDict):
+    """The worker's cache size and slot counts (Worker's own argument names)."""
+
+    max_cached_workflows: int
+    max_concurrent_workflow_tasks: int
+    max_concurrent_local_activities: int
+    max_concurrent_workflow_task_polls: int
+
+
+def worker_options(settings: Settings) -> WorkerOptions:
+    """The worker's cache size and slot counts, from settings."""
+    return {
+        "max_cached_workflows": settings.worker_max_cached_workflows,
+        "max_concurrent_workflow_tasks": settings.worker_max_concurrent_workflow_tasks,
+        "max_concurrent_local_activities": settings.worker_max_concurrent_local_activities,
+        "max_concurrent_workflow_task_polls": settings.worker_workflow_task_polls,
+    }
+
+
+def build_worker(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    *,
+    workflows: Sequence[type] = WORKFLOWS,
+    settings: Settings | None = None,
+) -> Worker:
+    """A worker for `task_queue` hosting the project's workflows and activities."""
+    tuning = settings or Settings()
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(workflows),
+        activities=activities_for(pool),
+        workflow_runner=sandbox_runner() if tuning.worker_sandbox else UnsandboxedWorkflowRunner(),
+        **worker_options(tuning),
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """Run until `stop` is set, then finish in-flight tasks and close the pool."""
+    if settings.temporal_address is None or settings.database_url is None:
+        raise RuntimeError(
+            "frontdoor worker needs FRONTDOOR_TEMPORAL_ADDRESS and FRONTDOOR_DATABASE_URL "
+            "(or run `frontdoor dev`, which starts embedded servers)"
+        )
+    await asyncio.to_thread(cache_bytecode)
+    client = await connect(settings.temporal_address, settings.temporal_namespace, settings)
+    await ensure_search_attributes(client, settings.temporal_namespace)
+    pool = await create_pool(settings.database_url)
+    try:
+        worker = build_worker(client, pool, settings.task_queue, settings=settings)
+        async with worker:
+            log.info(
+                "worker_started",
+                task_queue=settings.task_queue,
+                sandbox=settings.worker_sandbox,
+                **worker_options(settings),
+            )
+            await stop.wait()
+        log.info("worker_stopped")
+    finally:
+        await pool.close()

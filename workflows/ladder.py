@@ -1,0 +1,67 @@
+"""Escalation ladders for open tasks: each open task is watched until it closes, and every rung
+whose instant passes first is fired, in order.
+
+A rung's instant comes from the task's window (its due time minus the instant its timescale counts
+from), so when new information tightens a deadline the watcher recomputes the rungs still ahead;
+rungs already fired are never fired again, and rungs already past fire at once, in order (which is
+also what happens to a back-dated referral).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio import workflow
+
+from domain.case import TaskView
+from domain.policy import Rung
+from domain.tasks import TaskStatus
+
+
+@dataclass
+class TrackedTask:
+    """An open or closed task with what its watcher needs: the rungs and which have fired."""
+
+    view: TaskView
+    rungs: list[Rung]
+    fired: set[int] = field(default_factory=set)
+    # Bumped whenever the task closes or its deadline moves, to wake its watcher.
+    version: int = 0
+    # Shown to staff only once its inbox row is written, so nobody can act on it before.
+    in_inbox: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.view.status is TaskStatus.open
+
+    def changed(self) -> None:
+        self.version += 1
+
+
+FireRung = Callable[[TrackedTask, Rung], Awaitable[None]]
+
+
+async def watch(task: TrackedTask, fire: FireRung) -> None:
+    """Fire `task`'s rungs at their instants until it closes or has no rung left."""
+    while task.is_open:
+        pending = [rung for rung in task.rungs if rung.level not in task.fired]
+        if not pending:
+            return
+        rung = pending[0]
+        seen = task.version
+        wait = rung.at - workflow.now()
+        if wait > timedelta(0):
+            try:
+                await workflow.wait_condition(
+                    lambda seen=seen: task.version != seen,  # type: ignore[misc]
+                    timeout=wait,
+                    timeout_summary=f"{task.view.kind} rung {rung.level}",
+                )
+                continue  # closed or re-timed: look again
+            except TimeoutError:
+                pass
+        if task.is_open and task.version == seen:
+            task.fired.add(rung.level)
+            await fire(task, rung)
