@@ -1,20 +1,29 @@
-"""Dependencies that hand routes what the app's lifespan created: the pool, the Temporal client."""
+"""The dependencies routes declare, each defined once: what the app's lifespan created (the pool,
+the Temporal client, the settings), the caller and their roles, the request's shared parameters
+(task id, Idempotency-Key, a report's period) and the task the caller may act on."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Annotated
+from uuid import UUID
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
 from api.auth import AuthError, StaffRole, User, verify_token
 from api.errors import ApiError
 from core.settings import Settings
+from domain.calendar import LONDON
+from domain.measures import MAX_PERIOD_DAYS, Period
+from store import inbox
+from store.inbox import InboxTask
+from store.performance import Scope
 
 
 @dataclass
@@ -92,3 +101,134 @@ def require(*roles: StaffRole) -> Callable[[User], Awaitable[User]]:
         return user
 
     return check
+
+
+Staff = Annotated[
+    User, Depends(require(StaffRole.practitioner, StaffRole.manager, StaffRole.agency))
+]
+"""Anyone who works cases: council practitioners and managers, and partner agencies."""
+IntakeStaff = Annotated[User, Depends(require(StaffRole.practitioner, StaffRole.manager))]
+"""The council's own staff, who take referrals in and see whole cases."""
+Manager = Annotated[User, Depends(require(StaffRole.manager))]
+Engineer = Annotated[User, Depends(require(StaffRole.engineer))]
+
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Required. A retry with the same key returns the first answer.",
+    ),
+]
+OptionalIdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$"),
+]
+TaskId = Annotated[UUID, Path(description="the task's id")]
+
+
+# ---- the task the caller may act on ---------------------------------------------------------
+
+TaskRule = Callable[[User, InboxTask], ApiError | None]
+"""Why `user` may not act on `task` (a 403), or None when they may."""
+
+
+def _another_team(task: InboxTask) -> ApiError:
+    return ApiError(403, "forbidden", f"task {task.task_id} belongs to another team ({task.team})")
+
+
+def may_view(user: User, task: InboxTask) -> ApiError | None:
+    """Its team, and managers, may see a task."""
+    if task.team in user.teams or user.has(StaffRole.manager):
+        return None
+    return _another_team(task)
+
+
+def may_work(user: User, task: InboxTask) -> ApiError | None:
+    """Only its team may claim or complete a task (a manager gives it to someone instead)."""
+    return None if task.team in user.teams else _another_team(task)
+
+
+def may_release(user: User, task: InboxTask) -> ApiError | None:
+    """Its holder, or a manager, may give a task back; an unheld one only its team."""
+    if user.has(StaffRole.manager) or task.assignee == user.user_id:
+        return None
+    if task.assignee is not None:
+        return ApiError(
+            403,
+            "forbidden",
+            f"task {task.task_id} is held by {task.assignee}; "
+            "only they or a manager can release it",
+            [{"assignee": task.assignee}],
+        )
+    return may_work(user, task)
+
+
+def task_the_caller_may(rule: TaskRule) -> Callable[..., Awaitable[InboxTask]]:
+    """A dependency handing a route the task of its path, if the caller may act on it under
+    `rule`: 404 if there is no such task, 403 if it is not theirs to act on."""
+
+    async def actionable_task(task_id: TaskId, user: Staff, pool: PoolDep) -> InboxTask:
+        async with pool.acquire() as conn:
+            task = await inbox.get_task(conn, task_id)
+        if task is None:
+            raise ApiError(404, "not_found", f"task {task_id} was not found")
+        refusal = rule(user, task)
+        if refusal is not None:
+            raise refusal
+        return task
+
+    return actionable_task
+
+
+VisibleTask = Annotated[InboxTask, Depends(task_the_caller_may(may_view))]
+ActionableTask = Annotated[InboxTask, Depends(task_the_caller_may(may_work))]
+ReleasableTask = Annotated[InboxTask, Depends(task_the_caller_may(may_release))]
+
+
+# ---- a performance report's period and team (`GET /performance`, `GET /dashboard`) ----------
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+TEAM_PATTERN = r"^[a-z0-9][a-z0-9_.:-]{0,99}$"
+"""Team names are codes (front_door_practitioners, agency:police), never a person's name."""
+
+
+def _invalid(field: str, problem: str) -> ApiError:
+    return ApiError(
+        422,
+        "invalid_request",
+        f"the request is invalid: {field} {problem}",
+        [{"field": field, "problem": problem}],
+    )
+
+
+async def report_scope(
+    from_: Annotated[
+        date | None,
+        Query(alias="from", description="first day (London), default 12 weeks before `to`'s week"),
+    ] = None,
+    to: Annotated[date | None, Query(description="last day (London), default today")] = None,
+    team: Annotated[
+        str | None,
+        Query(pattern=TEAM_PATTERN, description="only cases (and overdue tasks) of this team"),
+    ] = None,
+) -> Scope:
+    """The period and team a report covers, checked: from <= to, at most about five years."""
+    now = datetime.now(UTC)
+    for field, value in (("from", from_), ("to", to)):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise _invalid(field, f"must be between {EARLIEST} and {LATEST}")
+    end = to or now.astimezone(LONDON).date()
+    start = from_ or Period.default(end).start
+    if start > end:
+        raise _invalid("from", "must be on or before to")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise _invalid("to", f"must be at most {MAX_PERIOD_DAYS} days after from")
+    return Scope(period=Period(start, end), team=team, now=now)
+
+
+ReportScope = Annotated[Scope, Depends(report_scope)]

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payloads
 
-from api.auth import StaffRole, User
-from api.deps import TemporalDep, require
+from api.deps import Engineer, TemporalDep
 from api.errors import ApiError, ErrorResponse
 from core.codec import PayloadKeyError
 
@@ -21,7 +20,6 @@ router = APIRouter(
     responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}},
 )
 
-Engineer = Annotated[User, Depends(require(StaffRole.engineer))]
 # The remote codec protocol: Payloads in protobuf JSON, bytes as base64.
 PayloadsBody = Annotated[dict[str, Any], Body(examples=[{"payloads": []}])]
 

@@ -10,11 +10,8 @@ Both ways end in `verify_token`, like every other route.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Cookie, Depends, Query, Request
@@ -23,12 +20,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from api.auth import AuthError, StaffRole, User, verify_token
-from api.deps import PoolDep, SettingsDep
+from api.dashboard_view import build_view
+from api.deps import PoolDep, ReportScope, SettingsDep
 from api.errors import ApiError
-from api.routes.performance import ReportScope
 from core.settings import Settings
 from domain.calendar import LONDON
-from domain.measures import DECISION_OUTCOMES, PerformanceReport, Rate
 from store.performance import report
 
 router = APIRouter(tags=["dashboard"])
@@ -111,192 +107,3 @@ async def dashboard(
         .render(view=build_view(result), user_id=user.user_id, london=LONDON)
     )
     return HTMLResponse(page, headers=_HEADERS)
-
-
-# ---- what the template shows ----------------------------------------------------------------
-
-
-@dataclass
-class Tile:
-    id: str
-    label: str
-    value: str
-    detail: str
-
-
-@dataclass
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    title: str
-    label: str = ""  # the value over the bar, when there are few enough bars to read them
-
-
-@dataclass
-class Chart:
-    id: str
-    title: str
-    bars: list[Bar]
-    ticks: list[tuple[float, str]]
-    labels: list[tuple[float, str]]
-    empty: bool
-    width: int = 560
-    height: int = 190
-
-
-@dataclass
-class View:
-    report: PerformanceReport
-    tiles: list[Tile]
-    charts: list[Chart]
-    agencies: list[dict[str, Any]] = field(default_factory=list)
-    conversion: list[tuple[str, int, str]] = field(default_factory=list)
-
-
-def _pct(value: float | None) -> str:
-    return "\u2013" if value is None else f"{value:.1f}%"
-
-
-def _counted(rate: Rate) -> str:
-    return f"{rate.on_time} of {rate.on_time + rate.late} on time, {rate.pending} not yet due"
-
-
-_LEFT, _RIGHT, _TOP, _BOTTOM = 40.0, 8.0, 10.0, 24.0
-
-
-def weekly_chart(
-    chart_id: str, title: str, weeks: list[date], values: list[float | None], *, percent: bool
-) -> Chart:
-    """A bar per week, scaled to 100 % or to the largest value; weeks with nothing to show get no
-    bar."""
-    chart = Chart(chart_id, title, [], [], [], empty=all(v is None for v in values))
-    top = 100.0 if percent else max([v for v in values if v is not None] + [0.0]) or 1.0
-    plot_w = chart.width - _LEFT - _RIGHT
-    plot_h = chart.height - _TOP - _BOTTOM
-    step = plot_w / max(len(weeks), 1)
-    bar_w = max(step * 0.7, 1.0)
-    for i, (week, value) in enumerate(zip(weeks, values, strict=True)):
-        if value is None:
-            continue
-        height = plot_h * min(value, top) / top
-        shown = f"{value:.1f}%" if percent else f"{value:g}"
-        chart.bars.append(
-            Bar(
-                x=round(_LEFT + i * step + (step - bar_w) / 2, 1),
-                y=round(_TOP + plot_h - height, 1),
-                width=round(bar_w, 1),
-                height=round(height, 1),
-                title=f"week of {week:%d %b %Y}: {shown}",
-                label=shown if len(weeks) <= 16 else "",
-            )
-        )
-    for fraction in (0.0, 0.5, 1.0):
-        value = top * fraction
-        label = f"{value:.0f}%" if percent else f"{value:g}"
-        chart.ticks.append((round(_TOP + plot_h * (1 - fraction), 1), label))
-    every = max(1, math.ceil(len(weeks) / 8))
-    for i in range(0, len(weeks), every):
-        chart.labels.append((round(_LEFT + i * step + step / 2, 1), f"{weeks[i]:%d %b}"))
-    return chart
-
-
-def build_view(result: PerformanceReport) -> View:
-    """Tiles, charts and tables for the template, from one report."""
-    decisions = result.decisions.period
-    seen = result.visits.period.child_seen
-    overdue = result.overdue
-    weeks = result.period.weeks
-    tiles = [
-        Tile(
-            "decisions",
-            "Decisions within one working day",
-            _pct(decisions.within_one_working_day.percent),
-            _counted(decisions.within_one_working_day)
-            + f"; within policy timescale {_pct(decisions.within_policy.percent)}",
-        ),
-        Tile("seen", "Children seen within timescale", _pct(seen.percent), _counted(seen)),
-        Tile(
-            "overdue",
-            "Overdue now",
-            str(overdue.total),
-            f"oldest due {overdue.oldest.due_at.astimezone(LONDON):%d %b %H:%M}"
-            if overdue.oldest
-            else "nothing overdue",
-        ),
-        Tile(
-            "referrals",
-            "Referrals received",
-            str(decisions.referrals),
-            f"re-referrals {_pct(result.re_referrals.period.percent)}",
-        ),
-        Tile(
-            "told",
-            "Referrers told within timescale",
-            _pct(result.referrer_told.period.referrer_told.percent),
-            _counted(result.referrer_told.period.referrer_told),
-        ),
-    ]
-    d_weeks = result.decisions.weeks
-    charts = [
-        weekly_chart(
-            "decisions-day",
-            "Decisions within one working day (%)",
-            weeks,
-            [w.within_one_working_day.percent for w in d_weeks],
-            percent=True,
-        ),
-        weekly_chart(
-            "decisions-policy",
-            "Decisions within policy timescale (%)",
-            weeks,
-            [w.within_policy.percent for w in d_weeks],
-            percent=True,
-        ),
-        weekly_chart(
-            "time-to-decision",
-            "Median time to decision (hours)",
-            weeks,
-            [w.median_hours for w in result.time_to_decision.weeks],
-            percent=False,
-        ),
-        weekly_chart(
-            "seen",
-            "Children seen within timescale (%)",
-            weeks,
-            [w.child_seen.percent for w in result.visits.weeks],
-            percent=True,
-        ),
-        weekly_chart(
-            "told",
-            "Referrers told within timescale (%)",
-            weeks,
-            [w.referrer_told.percent for w in result.referrer_told.weeks],
-            percent=True,
-        ),
-        weekly_chart(
-            "referrals",
-            "Referrals received per week",
-            weeks,
-            [float(w.referrals) for w in result.re_referrals.weeks],
-            percent=False,
-        ),
-    ]
-    medians = {a.agency: a.median_hours_to_return for a in result.agency_return_times.agencies}
-    agencies = [
-        {
-            "agency": a.agency,
-            "requested": a.requested,
-            "rate": a.returned_on_time,
-            "percent": _pct(a.returned_on_time.percent),
-            "width": round(a.returned_on_time.percent or 0.0, 1),
-            "median": medians.get(a.agency),
-        }
-        for a in result.agency_checks.agencies
-    ]
-    conv = result.conversion.period
-    shares = conv.percent_of_referrals
-    conversion = [(name, conv.outcomes[name], _pct(shares[name])) for name in DECISION_OUTCOMES]
-    conversion.append(("section_47", conv.section_47, _pct(shares["section_47"])))
-    return View(result, tiles, charts, agencies, conversion)

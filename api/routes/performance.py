@@ -1,24 +1,21 @@
 """`GET /performance`: the performance framework's measures for a period, as JSON or CSV (managers
 only). The measures are defined in docs/performance-framework.md and computed by
-store/performance.py; this module owns the query parameters (shared with the dashboard) and the
-CSV layout."""
+store/performance.py; the period and team asked for are `ReportScope` (api/deps.py, shared with
+the dashboard); this module owns the CSV layout."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from api.auth import StaffRole, User
-from api.deps import PoolDep, require
-from api.errors import ApiError, ErrorResponse
-from domain.calendar import LONDON
-from domain.measures import MAX_PERIOD_DAYS, PerformanceReport, Period
-from store.performance import Scope, report
+from api.deps import Manager, PoolDep, ReportScope
+from api.errors import ErrorResponse
+from domain.measures import PerformanceReport
+from store.performance import report
 
 router = APIRouter(
     tags=["performance"],
@@ -29,50 +26,6 @@ router = APIRouter(
         503: {"model": ErrorResponse},
     },
 )
-
-Manager = Annotated[User, Depends(require(StaffRole.manager))]
-
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2100, 12, 31)
-TEAM_PATTERN = r"^[a-z0-9][a-z0-9_.:-]{0,99}$"
-"""Team names are codes (front_door_practitioners, agency:police), never a person's name."""
-
-
-def _invalid(field: str, problem: str) -> ApiError:
-    return ApiError(
-        422,
-        "invalid_request",
-        f"the request is invalid: {field} {problem}",
-        [{"field": field, "problem": problem}],
-    )
-
-
-def report_scope(
-    from_: Annotated[
-        date | None,
-        Query(alias="from", description="first day (London), default 12 weeks before `to`'s week"),
-    ] = None,
-    to: Annotated[date | None, Query(description="last day (London), default today")] = None,
-    team: Annotated[
-        str | None,
-        Query(pattern=TEAM_PATTERN, description="only cases (and overdue tasks) of this team"),
-    ] = None,
-) -> Scope:
-    """The period and team a report covers, checked: from <= to, at most about five years."""
-    now = datetime.now(UTC)
-    for field, value in (("from", from_), ("to", to)):
-        if value is not None and not EARLIEST <= value <= LATEST:
-            raise _invalid(field, f"must be between {EARLIEST} and {LATEST}")
-    end = to or now.astimezone(LONDON).date()
-    start = from_ or Period.default(end).start
-    if start > end:
-        raise _invalid("from", "must be on or before to")
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise _invalid("to", f"must be at most {MAX_PERIOD_DAYS} days after from")
-    return Scope(period=Period(start, end), team=team, now=now)
-
-
-ReportScope = Annotated[Scope, Depends(report_scope)]
 
 
 @router.get(

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import uuid
-from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, TypeVar
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
-from temporalio.client import (
-    Client,
-    WithStartWorkflowOperation,
-    WorkflowExecutionStatus,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from fastapi import APIRouter, Query, Response, status
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
-from api.auth import StaffRole, User
 from api.cases import case_handle, on_case, with_holders
-from api.deps import PoolDep, SettingsDep, TemporalDep, require
+from api.deps import (
+    IntakeStaff,
+    Manager,
+    OptionalIdempotencyKey,
+    PoolDep,
+    SettingsDep,
+    Staff,
+    TemporalDep,
+)
 from api.errors import ApiError, ErrorResponse
+from api.intake import (
+    case_start,
+    fingerprint_of,
+    referral_id_for,
+    screening_task_of_repeat,
+    start_case,
+)
 from api.models.referrals import (
     AccessEntry,
     AuditEntry,
@@ -36,10 +38,10 @@ from api.models.referrals import (
     ReferralRow,
 )
 from core.logs import get_logger
-from domain.case import CaseState, OpenedTask, ReferralSummary, Stage
-from domain.policy import DEFAULT_POLICY_VERSION, Rag
-from domain.referral import ReferralDetails, ReferralInput, workflow_id_for
-from domain.tasks import AddInformationInput, TaskKind, agency_team
+from domain.case import CaseState, Stage
+from domain.policy import Rag
+from domain.referral import ReferralDetails, workflow_id_for
+from domain.tasks import AddInformationInput, agency_team
 from store.access import case_accesses, case_audit_events
 from store.case_list import CaseFilter, agency_has_task, list_cases
 from workflows.referral import ReferralWorkflow
@@ -56,26 +58,7 @@ router = APIRouter(
     },
 )
 
-# Idempotency keys name a referral per member of staff; the namespace only has to be fixed.
-_INTAKE_NAMESPACE = uuid.UUID("5b0c6a8e-3f0e-4a57-9d53-2f4c1f1e0d11")
 _CLOCK_GRACE = timedelta(minutes=1)
-# Repeats of an intake share one update id, so they are answered from the first repeat's update
-# instead of each adding one to the case's history. The intake's own update-with-start keeps a
-# fresh id: under a shared one the server would attach a repeat to the running case as a retry of
-# that update, despite the FAIL policy, and the repeat could not be told from the first intake.
-_REPEAT_UPDATE_ID = "repeated-intake"
-
-T = TypeVar("T")
-
-IntakeStaff = Annotated[User, Depends(require(StaffRole.practitioner, StaffRole.manager))]
-Manager = Annotated[User, Depends(require(StaffRole.manager))]
-Informant = Annotated[
-    User, Depends(require(StaffRole.practitioner, StaffRole.manager, StaffRole.agency))
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$"),
-]
 
 
 @router.post(
@@ -93,7 +76,7 @@ async def take_in_referral(
     client: TemporalDep,
     settings: SettingsDep,
     response: Response,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: OptionalIdempotencyKey = None,
 ) -> ReferralCreated:
     """Take in a referral: starts its workflow and answers once the screening task is in the
     inbox, with that task's id. With an Idempotency-Key, a repeat returns what the first request
@@ -105,33 +88,16 @@ async def take_in_referral(
             "received_at is in the future",
             [{"field": "received_at", "problem": "must not be in the future"}],
         )
-    referral_id = (
-        uuid.uuid5(_INTAKE_NAMESPACE, f"{user.user_id}\n{idempotency_key}")
-        if idempotency_key
-        else uuid.uuid4()
-    )
-    # Compared on a repeat, so one key cannot silently stand for two different referrals.
-    fingerprint = hashlib.sha256(details.model_dump_json().encode()).hexdigest()
+    referral_id = referral_id_for(user, idempotency_key)
+    fingerprint = fingerprint_of(details)
     url = f"/referrals/{referral_id}"
-    start = WithStartWorkflowOperation(
-        ReferralWorkflow.run,
-        ReferralInput(
-            referral_id=referral_id, policy_version=DEFAULT_POLICY_VERSION, details=details
-        ),
-        id=workflow_id_for(referral_id),
-        task_queue=settings.task_queue,
-        # FAIL, not USE_EXISTING: a repeat must be told from the first intake (200, not 201) and
-        # checked against the first body before anything is sent to that case.
-        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        memo={"intake_fingerprint": fingerprint, "taken_in_by": user.user_id},
-    )
+    start = case_start(details, referral_id, fingerprint, user, settings.task_queue)
     try:
-        opened = await _start_case(client, start)
+        opened = await start_case(client, start)
     except WorkflowAlreadyStartedError:
         if idempotency_key is None:  # a fresh uuid4 never collides; be safe all the same
             raise
-        opened = await _screening_task_of_repeat(client, referral_id, fingerprint)
+        opened = await screening_task_of_repeat(client, referral_id, fingerprint)
         response.status_code = status.HTTP_200_OK
     else:
         log.info(
@@ -143,67 +109,6 @@ async def take_in_referral(
         )
         response.headers["Location"] = url
     return ReferralCreated(referral_id=referral_id, url=url, screening_task_id=UUID(opened.task_id))
-
-
-async def _start_case(
-    client: Client, start: WithStartWorkflowOperation[ReferralWorkflow, ReferralSummary]
-) -> OpenedTask:
-    """Start the case and wait for its screening task to be in the inbox."""
-    try:
-        return await _in_time(
-            client.execute_update_with_start_workflow(
-                ReferralWorkflow.screening_task, start_workflow_operation=start
-            )
-        )
-    except (WorkflowAlreadyStartedError, RPCError, ApiError):
-        # After these the operation holds the start's outcome (for `workflow_handle()`); a failed
-        # start left unread there is logged by asyncio as an exception nobody retrieved.
-        with contextlib.suppress(Exception):
-            await start.workflow_handle()
-        raise
-
-
-async def _screening_task_of_repeat(
-    client: Client, referral_id: UUID, fingerprint: str
-) -> OpenedTask:
-    """The screening task of a referral an earlier request with the same key took in, once the
-    bodies are shown to match."""
-    handle = case_handle(client, referral_id)
-    described = await handle.describe()
-    if (await described.memo()).get("intake_fingerprint") != fingerprint:
-        raise ApiError(
-            422,
-            "invalid_request",
-            "this Idempotency-Key was already used for a different referral",
-            [{"field": "Idempotency-Key", "problem": "reused with a different body"}],
-        )
-    if described.status is WorkflowExecutionStatus.RUNNING:
-        # The first request may still be waiting for the task: the same update waits with it.
-        return await on_case(
-            referral_id,
-            _in_time(handle.execute_update(ReferralWorkflow.screening_task, id=_REPEAT_UPDATE_ID)),
-        )
-    state = await on_case(referral_id, handle.query(ReferralWorkflow.state))
-    screening = next((t for t in state.tasks if t.kind is TaskKind.screening), None)
-    if screening is None:
-        raise ApiError(
-            409, "case_closed", f"referral {referral_id} closed before its screening task opened"
-        )
-    return OpenedTask(task_id=screening.task_id, kind=screening.kind, agency=screening.agency)
-
-
-async def _in_time(call: Awaitable[T]) -> T:
-    """Await an update, answering 503 (send it again) when Temporal did not answer in time."""
-    try:
-        return await call
-    except WorkflowUpdateRPCTimeoutOrCancelledError as err:
-        raise ApiError(
-            503,
-            "unavailable",
-            "Temporal did not answer in time; send the request again (with the same "
-            "Idempotency-Key it is safe to repeat)",
-            [{"part": "temporal"}],
-        ) from err
 
 
 @router.get("/{referral_id}", response_model=CaseState, responses={404: {"model": ErrorResponse}})
@@ -262,10 +167,10 @@ async def list_referrals(
 async def add_information(
     referral_id: UUID,
     body: NewInformation,
-    user: Informant,
+    user: Staff,
     client: TemporalDep,
     pool: PoolDep,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: OptionalIdempotencyKey = None,
 ) -> InformationAdded:
     """New information about an open case: on its timeline, and a review task to re-rate."""
     if user.is_partner:

@@ -12,11 +12,21 @@ import asyncio
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Query
 
 from api.auth import StaffRole, User
 from api.cases import case_handle, on_case, with_holders
-from api.deps import PoolDep, TemporalDep, require
+from api.deps import (
+    ActionableTask,
+    IdempotencyKey,
+    Manager,
+    PoolDep,
+    ReleasableTask,
+    Staff,
+    TaskId,
+    TemporalDep,
+    VisibleTask,
+)
 from api.errors import ApiError, ErrorResponse
 from api.models.tasks import (
     AssignTask,
@@ -30,6 +40,7 @@ from api.models.tasks import (
     TaskRow,
 )
 from core.logs import get_logger
+from domain.referral import ReferralDetails
 from domain.tasks import (
     Agency,
     CompleteTaskInput,
@@ -60,21 +71,6 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "the task is not open, or is held"}
 }
 
-Staff = Annotated[
-    User, Depends(require(StaffRole.practitioner, StaffRole.manager, StaffRole.agency))
-]
-Manager = Annotated[User, Depends(require(StaffRole.manager))]
-TaskId = Annotated[UUID, Path(description="the task's id")]
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Required. A retry with the same key returns the first answer.",
-    ),
-]
 _COUNCIL_TEAMS = [team.value for team in Team]
 
 
@@ -94,15 +90,31 @@ def _visible_teams(user: User) -> list[str] | None:
     return sorted(teams)
 
 
-async def _task_of_team(pool: PoolDep, task_id: UUID, user: User, *, managers: bool) -> InboxTask:
-    """The task if `user`'s team owns it (or, with `managers`, if they are a manager)."""
-    async with pool.acquire() as conn:
-        task = await inbox.get_task(conn, task_id)
-    if task is None:
-        raise ApiError(404, "not_found", f"task {task_id} was not found")
-    if task.team in user.teams or (managers and user.has(StaffRole.manager)):
-        return task
-    raise ApiError(403, "forbidden", f"task {task_id} belongs to another team ({task.team})")
+def _partner_detail(task: InboxTask, details: ReferralDetails) -> PartnerTaskDetail:
+    """What a partner agency sees of a case: the child's identifying details and the concern."""
+    child = details.child
+    return PartnerTaskDetail(
+        task=_row(task),
+        child=ChildDetails(
+            name=child.name,
+            date_of_birth=child.date_of_birth,
+            expected_due_date=child.expected_due_date,
+            address=child.address,
+            nhs_number=child.nhs_number,
+        ),
+        concern=details.concern,
+    )
+
+
+def _check_result_kind(task: InboxTask, body: CompleteTask) -> None:
+    """422 when the result given is for another kind of task than this one."""
+    if body.result.kind == task.kind.value:
+        return
+    message = (
+        f"task {task.task_id} is a {task.kind.value} task; "
+        f"the result given is for a {body.result.kind} task"
+    )
+    raise ApiError(422, "invalid_request", message, [{"field": "result.kind", "problem": message}])
 
 
 async def _explain_not_open_or_held(pool: PoolDep, task_id: UUID) -> ApiError:
@@ -169,26 +181,14 @@ async def list_tasks(
 
 @router.get("/{task_id}", response_model=TaskDetail, responses=_NOT_FOUND)
 async def get_task(
-    task_id: TaskId, user: Staff, pool: PoolDep, client: TemporalDep
+    task: VisibleTask, user: Staff, pool: PoolDep, client: TemporalDep
 ) -> PartnerTaskDetail | StaffTaskDetail:
     """One task with what its owner needs to do it: for partners, the child's identifying
     details and the concern only; for council staff, the live case and the intake."""
-    task = await _task_of_team(pool, task_id, user, managers=True)
     handle = case_handle(client, task.referral_id)
     if user.is_partner:
         details = await on_case(task.referral_id, handle.query(ReferralWorkflow.intake))
-        child = details.child
-        return PartnerTaskDetail(
-            task=_row(task),
-            child=ChildDetails(
-                name=child.name,
-                date_of_birth=child.date_of_birth,
-                expected_due_date=child.expected_due_date,
-                address=child.address,
-                nhs_number=child.nhs_number,
-            ),
-            concern=details.concern,
-        )
+        return _partner_detail(task, details)
     state, details = await asyncio.gather(
         on_case(task.referral_id, handle.query(ReferralWorkflow.state)),
         on_case(task.referral_id, handle.query(ReferralWorkflow.intake)),
@@ -198,39 +198,25 @@ async def get_task(
 
 
 @router.post("/{task_id}/claim", response_model=TaskRow, responses={**_NOT_FOUND, **_CONFLICT})
-async def claim_task(task_id: TaskId, user: Staff, pool: PoolDep) -> TaskRow:
+async def claim_task(task: ActionableTask, user: Staff, pool: PoolDep) -> TaskRow:
     """Take an open task of your team; 409 naming the holder if someone else has it."""
-    await _task_of_team(pool, task_id, user, managers=False)
     async with pool.acquire() as conn:
-        claimed = await inbox.claim_task(conn, task_id, user.user_id)
+        claimed = await inbox.claim_task(conn, task.task_id, user.user_id)
     if claimed is None:
-        raise await _explain_not_open_or_held(pool, task_id)
-    log.info("task_claimed", task_id=str(task_id), referral_id=str(claimed.referral_id))
+        raise await _explain_not_open_or_held(pool, task.task_id)
+    log.info("task_claimed", task_id=str(task.task_id), referral_id=str(claimed.referral_id))
     return _row(claimed)
 
 
 @router.post("/{task_id}/release", response_model=TaskRow, responses={**_NOT_FOUND, **_CONFLICT})
-async def release_task(task_id: TaskId, user: Staff, pool: PoolDep) -> TaskRow:
+async def release_task(task: ReleasableTask, user: Staff, pool: PoolDep) -> TaskRow:
     """Give back a task you hold (a manager may release anyone's); it returns to the team."""
-    is_manager = user.has(StaffRole.manager)
+    holder = None if user.has(StaffRole.manager) else user.user_id
     async with pool.acquire() as conn:
-        task = await inbox.get_task(conn, task_id)
-    if task is None:
-        raise ApiError(404, "not_found", f"task {task_id} was not found")
-    if not is_manager and task.assignee not in (None, user.user_id):
-        raise ApiError(
-            403,
-            "forbidden",
-            f"task {task_id} is held by {task.assignee}; only they or a manager can release it",
-            [{"assignee": task.assignee}],
-        )
-    if not is_manager and task.assignee is None and task.team not in user.teams:
-        raise ApiError(403, "forbidden", f"task {task_id} belongs to another team ({task.team})")
-    async with pool.acquire() as conn:
-        released = await inbox.release_task(conn, task_id, None if is_manager else user.user_id)
+        released = await inbox.release_task(conn, task.task_id, holder)
     if released is None:
-        raise await _explain_not_open_or_held(pool, task_id)
-    log.info("task_released", task_id=str(task_id), referral_id=str(released.referral_id))
+        raise await _explain_not_open_or_held(pool, task.task_id)
+    log.info("task_released", task_id=str(task.task_id), referral_id=str(released.referral_id))
     return _row(released)
 
 
@@ -249,7 +235,7 @@ async def assign_task(task_id: TaskId, body: AssignTask, user: Manager, pool: Po
     "/{task_id}/complete", response_model=TaskCompleted, responses={**_NOT_FOUND, **_CONFLICT}
 )
 async def complete_task(
-    task_id: TaskId,
+    task: ActionableTask,
     body: CompleteTask,
     idempotency_key: IdempotencyKey,
     user: Staff,
@@ -258,15 +244,8 @@ async def complete_task(
 ) -> TaskCompleted:
     """Record what was done and move the case on. The Idempotency-Key names the submission: a
     retry with the same key returns the first answer and changes nothing."""
-    task = await _task_of_team(pool, task_id, user, managers=False)
-    if body.result.kind != task.kind.value:
-        message = (
-            f"task {task_id} is a {task.kind.value} task; "
-            f"the result given is for a {body.result.kind} task"
-        )
-        raise ApiError(
-            422, "invalid_request", message, [{"field": "result.kind", "problem": message}]
-        )
+    task_id = task.task_id
+    _check_result_kind(task, body)
     # Not refused here when the inbox shows the task closed: a retry of the completion that
     # closed it must still get its first answer, which only the workflow holds.
     try:

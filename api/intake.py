@@ -1,0 +1,132 @@
+"""Taking a referral in: its id (from the Idempotency-Key), the update-with-start that opens its
+case and waits for the screening task, and the answer to the same intake sent again."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import uuid
+from collections.abc import Awaitable
+from typing import TypeVar
+from uuid import UUID
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from api.auth import User
+from api.cases import case_handle, on_case
+from api.errors import ApiError
+from domain.case import OpenedTask, ReferralSummary
+from domain.policy import DEFAULT_POLICY_VERSION
+from domain.referral import ReferralDetails, ReferralInput, workflow_id_for
+from domain.tasks import TaskKind
+from workflows.referral import ReferralWorkflow
+
+# Idempotency keys name a referral per member of staff; the namespace only has to be fixed.
+_INTAKE_NAMESPACE = uuid.UUID("5b0c6a8e-3f0e-4a57-9d53-2f4c1f1e0d11")
+# Repeats of an intake share one update id, so they are answered from the first repeat's update
+# instead of each adding one to the case's history. The intake's own update-with-start keeps a
+# fresh id: under a shared one the server would attach a repeat to the running case as a retry of
+# that update, despite the FAIL policy, and the repeat could not be told from the first intake.
+_REPEAT_UPDATE_ID = "repeated-intake"
+
+T = TypeVar("T")
+
+CaseStart = WithStartWorkflowOperation[ReferralWorkflow, ReferralSummary]
+
+
+def referral_id_for(user: User, idempotency_key: str | None) -> UUID:
+    """The same id for the same member of staff and key; a fresh one without a key."""
+    if idempotency_key:
+        return uuid.uuid5(_INTAKE_NAMESPACE, f"{user.user_id}\n{idempotency_key}")
+    return uuid.uuid4()
+
+
+def fingerprint_of(details: ReferralDetails) -> str:
+    """Compared on a repeat, so one key cannot silently stand for two different referrals."""
+    return hashlib.sha256(details.model_dump_json().encode()).hexdigest()
+
+
+def case_start(
+    details: ReferralDetails, referral_id: UUID, fingerprint: str, user: User, task_queue: str
+) -> CaseStart:
+    """The start of the referral's workflow, refused if the case already exists."""
+    return WithStartWorkflowOperation(
+        ReferralWorkflow.run,
+        ReferralInput(
+            referral_id=referral_id, policy_version=DEFAULT_POLICY_VERSION, details=details
+        ),
+        id=workflow_id_for(referral_id),
+        task_queue=task_queue,
+        # FAIL, not USE_EXISTING: a repeat must be told from the first intake (200, not 201) and
+        # checked against the first body before anything is sent to that case.
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        memo={"intake_fingerprint": fingerprint, "taken_in_by": user.user_id},
+    )
+
+
+async def start_case(client: Client, start: CaseStart) -> OpenedTask:
+    """Start the case and wait for its screening task to be in the inbox."""
+    try:
+        return await in_time(
+            client.execute_update_with_start_workflow(
+                ReferralWorkflow.screening_task, start_workflow_operation=start
+            )
+        )
+    except (WorkflowAlreadyStartedError, RPCError, ApiError):
+        # After these the operation holds the start's outcome (for `workflow_handle()`); a failed
+        # start left unread there is logged by asyncio as an exception nobody retrieved.
+        with contextlib.suppress(Exception):
+            await start.workflow_handle()
+        raise
+
+
+async def screening_task_of_repeat(
+    client: Client, referral_id: UUID, fingerprint: str
+) -> OpenedTask:
+    """The screening task of a referral an earlier request with the same key took in, once the
+    bodies are shown to match."""
+    handle = case_handle(client, referral_id)
+    described = await handle.describe()
+    if (await described.memo()).get("intake_fingerprint") != fingerprint:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "this Idempotency-Key was already used for a different referral",
+            [{"field": "Idempotency-Key", "problem": "reused with a different body"}],
+        )
+    if described.status is WorkflowExecutionStatus.RUNNING:
+        # The first request may still be waiting for the task: the same update waits with it.
+        return await on_case(
+            referral_id,
+            in_time(handle.execute_update(ReferralWorkflow.screening_task, id=_REPEAT_UPDATE_ID)),
+        )
+    state = await on_case(referral_id, handle.query(ReferralWorkflow.state))
+    screening = next((t for t in state.tasks if t.kind is TaskKind.screening), None)
+    if screening is None:
+        raise ApiError(
+            409, "case_closed", f"referral {referral_id} closed before its screening task opened"
+        )
+    return OpenedTask(task_id=screening.task_id, kind=screening.kind, agency=screening.agency)
+
+
+async def in_time(call: Awaitable[T]) -> T:
+    """Await an update, answering 503 (send it again) when Temporal did not answer in time."""
+    try:
+        return await call
+    except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+        raise ApiError(
+            503,
+            "unavailable",
+            "Temporal did not answer in time; send the request again (with the same "
+            "Idempotency-Key it is safe to repeat)",
+            [{"part": "temporal"}],
+        ) from err
