@@ -18,34 +18,27 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 from pydantic_core import to_jsonable_python
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.ports import CaseStore, CaseTransaction
 from domain.audit import AuditEvent
+from domain.notifications import DisallowedPayloadError
 from domain.policy import Role
 from domain.records import (
     ApplyWritesInput,
     ApplyWritesResult,
     CaseWrite,
     CloseTaskInput,
-    Done,
     EscalateInput,
-    EscalateResult,
     NotifyInput,
-    NotifyResult,
     OpenTaskInput,
     RecordProgressInput,
     RegisterReferralInput,
     RegisterReferralResult,
 )
 from domain.tasks import TaskKind, TaskStatus
-from store import notifications as notification_store
-from store import referrals as referral_store
-from store import tasks as task_store
-from store.audit import insert_audit_event
-from store.pool import Conn
 
 INVALID_INPUT = "InvalidCaseActivityInput"
 """The error type of a non-retryable input error, for retry policies that name it."""
@@ -59,7 +52,7 @@ def _invalid(message: str) -> ApplicationError:
 
 def _check_task_id(task_id: str) -> None:
     try:
-        task_store.task_uuid(task_id)
+        UUID(task_id)
     except ValueError:
         raise _invalid(f"task id {task_id!r} is not a UUID") from None
 
@@ -92,14 +85,13 @@ def _check_write(write: CaseWrite) -> None:
         raise _invalid("close_task needs a closing status: completed, cancelled or superseded")
 
 
-async def _open_task(conn: Conn, task: OpenTaskInput) -> None:
+async def _open_task(tx: CaseTransaction, task: OpenTaskInput) -> None:
     """Put the task in its team's inbox, audit it and tell the team."""
     step_key = f"task/{task.task_id}/opened"
-    inserted = await task_store.insert_task(conn, task)
+    inserted = await tx.insert_task(task)
     if task.kind is TaskKind.agency_check:
-        await task_store.insert_agency_check(conn, task)
-    await insert_audit_event(
-        conn,
+        await tx.insert_agency_check(task)
+    await tx.insert_audit_event(
         AuditEvent(
             workflow_id=task.workflow_id,
             step_key=step_key,
@@ -122,8 +114,7 @@ async def _open_task(conn: Conn, task: OpenTaskInput) -> None:
     }
     if task.agency is not None:
         payload["agency"] = task.agency.value
-    await notification_store.queue_notification(
-        conn,
+    await tx.queue_notification(
         NotifyInput(
             workflow_id=task.workflow_id,
             referral_id=task.referral_id,
@@ -140,14 +131,13 @@ async def _open_task(conn: Conn, task: OpenTaskInput) -> None:
     )
 
 
-async def _close_task(conn: Conn, close: CloseTaskInput) -> None:
+async def _close_task(tx: CaseTransaction, close: CloseTaskInput) -> None:
     """Close the task in the inbox (and its agency check) and audit it; a task already closed
     keeps its first closing, and the audit event is written once."""
-    closed = await task_store.close_task(conn, close)
+    closed = await tx.close_task(close)
     if close.kind is TaskKind.agency_check:
-        await task_store.close_agency_check(conn, close)
-    await insert_audit_event(
-        conn,
+        await tx.close_agency_check(close)
+    await tx.insert_audit_event(
         AuditEvent(
             workflow_id=close.workflow_id,
             step_key=f"task/{close.task_id}/closed",
@@ -177,7 +167,7 @@ async def _close_task(conn: Conn, close: CloseTaskInput) -> None:
     )
 
 
-async def _escalate(conn: Conn, rung: EscalateInput) -> str:
+async def _escalate(tx: CaseTransaction, rung: EscalateInput) -> str:
     """Record and notify one rung of a task's ladder; return who was told (read back from the
     queued notification, so a retry returns the first answer even if the task was claimed in
     between)."""
@@ -185,10 +175,9 @@ async def _escalate(conn: Conn, rung: EscalateInput) -> str:
     step_key = f"task/{rung.task_id}/rung/{rung.level}"
     recipient_role: str | None = rung.role.value
     if reminder:
-        assignee = await task_store.get_task_assignee(conn, rung.task_id)
+        assignee = await tx.task_assignee(rung.task_id)
         recipient_role = f"assignee:{assignee}" if assignee else None
-    notification_id = await notification_store.queue_notification(
-        conn,
+    notification_id = await tx.queue_notification(
         NotifyInput(
             workflow_id=rung.workflow_id,
             referral_id=rung.referral_id,
@@ -206,11 +195,10 @@ async def _escalate(conn: Conn, rung: EscalateInput) -> str:
             },
         ),
     )
-    queued = await notification_store.get_notification(conn, notification_id)
+    queued = await tx.queued_recipient(notification_id)
     assert queued is not None  # queued or found in this transaction
     told = describe_recipient(queued.recipient_team, queued.recipient_role)
-    recorded = await insert_audit_event(
-        conn,
+    recorded = await tx.insert_audit_event(
         AuditEvent(
             workflow_id=rung.workflow_id,
             step_key=step_key,
@@ -231,7 +219,7 @@ async def _escalate(conn: Conn, rung: EscalateInput) -> str:
         ),
     )
     if rung.level > 0:
-        await task_store.raise_task_escalation(conn, rung.task_id, rung.level)
+        await tx.raise_task_escalation(rung.task_id, rung.level)
     activity.logger.info(
         "task_escalated",
         # Not "level": the log renderer uses that key for the log level.
@@ -246,14 +234,13 @@ async def _escalate(conn: Conn, rung: EscalateInput) -> str:
     return told
 
 
-async def _notify(conn: Conn, notice: NotifyInput) -> UUID:
+async def _notify(tx: CaseTransaction, notice: NotifyInput) -> UUID:
     """Queue a notification and audit it as `notified_<kind>` under the same step key."""
     try:
-        notification_id = await notification_store.queue_notification(conn, notice)
-    except notification_store.DisallowedPayloadError as err:
+        notification_id = await tx.queue_notification(notice)
+    except DisallowedPayloadError as err:
         raise _invalid(str(err)) from None
-    recorded = await insert_audit_event(
-        conn,
+    recorded = await tx.insert_audit_event(
         AuditEvent(
             workflow_id=notice.workflow_id,
             step_key=notice.step_key,
@@ -279,10 +266,9 @@ async def _notify(conn: Conn, notice: NotifyInput) -> UUID:
     return notification_id
 
 
-async def _record(conn: Conn, change: RecordProgressInput) -> None:
+async def _record(tx: CaseTransaction, change: RecordProgressInput) -> None:
     """Record a change to the case (new information, closure, ...) as its audit event."""
-    recorded = await insert_audit_event(
-        conn,
+    recorded = await tx.insert_audit_event(
         AuditEvent(
             workflow_id=change.workflow_id,
             step_key=change.step_key,
@@ -303,45 +289,40 @@ async def _record(conn: Conn, change: RecordProgressInput) -> None:
     )
 
 
-async def _apply(conn: Conn, write: CaseWrite) -> str | None:
+async def _apply(tx: CaseTransaction, write: CaseWrite) -> str | None:
     """One write, without the case's progress (the caller applies the latest once)."""
     if isinstance(write, OpenTaskInput):
-        await _open_task(conn, write)
+        await _open_task(tx, write)
     elif isinstance(write, CloseTaskInput):
-        await _close_task(conn, write)
+        await _close_task(tx, write)
     elif isinstance(write, EscalateInput):
-        return await _escalate(conn, write)
+        return await _escalate(tx, write)
     elif isinstance(write, NotifyInput):
-        await _notify(conn, write)
+        await _notify(tx, write)
     else:
-        await _record(conn, write)
+        await _record(tx, write)
     return None
 
 
 class CaseActivities:
-    """Case activities, built by the worker around its pool (the worker owns and closes it)."""
+    """Case activities, built by the worker around the case store it wires."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
+    def __init__(self, store: CaseStore) -> None:
+        self._store = store
 
     @activity.defn
     async def register_referral(self, referral: RegisterReferralInput) -> RegisterReferralResult:
         """Create the case row and its `referral_received` audit event, and find earlier
         referrals of the same child (which make this a re-referral)."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._store.transaction() as tx:
             # Looked up before inserting, and excluding this referral, so a retry finds the same.
-            earlier = await referral_store.find_earlier_referrals(
-                conn,
-                referral.referral_id,
-                referral.received_at,
-                referral.nhs_number,
-                referral.match_key,
+            earlier = await tx.earlier_referrals(
+                referral.referral_id, referral.received_at, referral.nhs_number, referral.match_key
             )
-            inserted = await referral_store.upsert_referral(conn, referral)
+            inserted = await tx.insert_referral(referral)
             if earlier:
-                await referral_store.mark_re_referral(conn, referral.workflow_id)
-            await insert_audit_event(
-                conn,
+                await tx.mark_re_referral(referral.workflow_id)
+            await tx.insert_audit_event(
                 AuditEvent(
                     workflow_id=referral.workflow_id,
                     step_key="received",
@@ -365,13 +346,6 @@ class CaseActivities:
         )
         return RegisterReferralResult(earlier_referral_ids=earlier)
 
-    async def _write(self, write: CaseWrite) -> str | None:
-        """One write and the case progress it carries: a batch of one."""
-        (told,) = (
-            await self.apply_writes(ApplyWritesInput(workflow_id=write.workflow_id, writes=[write]))
-        ).told
-        return told
-
     @activity.defn
     async def apply_writes(self, batch: ApplyWritesInput) -> ApplyWritesResult:
         """The writes of one step of a case, in order, in one transaction, then the latest
@@ -381,49 +355,9 @@ class CaseActivities:
             if write.workflow_id != batch.workflow_id:
                 raise _invalid("every write of a batch must be of the batch's case")
         progress = [w.progress for w in batch.writes if not isinstance(w, NotifyInput)]
-        async with self._pool.acquire() as conn, conn.transaction():
-            told = [await _apply(conn, write) for write in batch.writes]
+        async with self._store.transaction() as tx:
+            told = [await _apply(tx, write) for write in batch.writes]
             if progress:
                 latest = max(progress, key=lambda p: p.revision)
-                await referral_store.apply_progress(conn, batch.workflow_id, latest)
+                await tx.apply_progress(batch.workflow_id, latest)
         return ApplyWritesResult(told=told)
-
-    @activity.defn
-    async def open_task(self, task: OpenTaskInput) -> Done:
-        """Put the task in its team's inbox, audit it, tell the team, and update the case."""
-        await self._write(task)
-        return Done()
-
-    @activity.defn
-    async def close_task(self, close: CloseTaskInput) -> Done:
-        """Close the task in the inbox (and its agency check), audit it, and update the case.
-
-        A task already closed keeps its first closing; the audit event is written once.
-        """
-        await self._write(close)
-        return Done()
-
-    @activity.defn
-    async def escalate(self, rung: EscalateInput) -> EscalateResult:
-        """Record and notify one rung of a task's escalation ladder; return who was told.
-
-        A reminder (the `assignee` rung) goes to whoever has claimed the task, or to its team if
-        nobody has; a higher rung goes to that role in the owning team.
-        """
-        told = await self._write(rung)
-        assert told is not None  # an escalation always tells someone
-        return EscalateResult(told=told)
-
-    @activity.defn
-    async def notify(self, notice: NotifyInput) -> NotifyResult:
-        """Queue a notification and audit it as `notified_<kind>` under the same step key."""
-        _check_write(notice)
-        async with self._pool.acquire() as conn, conn.transaction():
-            notification_id = await _notify(conn, notice)
-        return NotifyResult(notification_id=notification_id)
-
-    @activity.defn
-    async def record_progress(self, change: RecordProgressInput) -> Done:
-        """Record a change to the case (new information, closure, ...) with its audit event."""
-        await self._write(change)
-        return Done()

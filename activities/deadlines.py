@@ -83,12 +83,6 @@ def due(request: ComputeDueInput) -> ComputeDueResult:
 
 
 @activity.defn
-async def compute_due(request: ComputeDueInput) -> ComputeDueResult:
-    """One deadline and its ladder (see `due`)."""
-    return due(request)
-
-
-@activity.defn
 async def compute_dues(request: ComputeDuesInput) -> ComputeDuesResult:
     """Several deadlines wanted at the same point of a case, in the order asked (see `due`)."""
     return ComputeDuesResult(results=[due(one) for one in request.requests])

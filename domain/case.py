@@ -9,8 +9,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from domain.policy import Rag, Role
-from domain.tasks import Agency, TaskKind, TaskResult, TaskStatus
+from domain.policy import DecisionOutcome, Rag, Role, StrategyOutcome
+from domain.tasks import Agency, ExploitationRisk, TaskKind, TaskResult, TaskStatus
 
 
 class Stage(StrEnum):
@@ -22,6 +22,37 @@ class Stage(StrEnum):
     strategy_discussion = "strategy_discussion"
     visit = "visit"
     closed = "closed"
+
+
+class Deadline(StrEnum):
+    """A deadline the case keeps (shown on the case, written to the read model)."""
+
+    screening = "screening"
+    checks = "checks"
+    decision = "decision"
+    referrer_told = "referrer_told"
+    strategy_discussion = "strategy_discussion"
+    visit = "visit"
+
+
+class Milestone(StrEnum):
+    """A moment the case records once it has happened."""
+
+    screened = "screened"
+    decided = "decided"
+    referrer_told = "referrer_told"
+    strategy_held = "strategy_held"
+    child_seen = "child_seen"
+    closed = "closed"
+
+
+# Each deadline that a milestone meets: the summary's `deadlines_met`.
+MET_BY: dict[Deadline, Milestone] = {
+    Deadline.screening: Milestone.screened,
+    Deadline.decision: Milestone.decided,
+    Deadline.referrer_told: Milestone.referrer_told,
+    Deadline.visit: Milestone.child_seen,
+}
 
 
 class TaskView(BaseModel):
@@ -77,14 +108,14 @@ class CaseState(BaseModel):
     immediate_risk: bool = False
     re_referral: bool = False
     earlier_referrals: list[UUID] = Field(default_factory=list)
-    deadlines: dict[str, datetime] = Field(default_factory=dict)
-    milestones: dict[str, datetime] = Field(default_factory=dict)
+    deadlines: dict[Deadline, datetime] = Field(default_factory=dict)
+    milestones: dict[Milestone, datetime] = Field(default_factory=dict)
     tasks: list[TaskView] = Field(default_factory=list)
     escalations: list[EscalationView] = Field(default_factory=list)
     escalation_level: int = 0
-    outcome: str | None = None
-    strategy_outcome: str | None = None
-    exploitation_risk: str | None = None
+    outcome: DecisionOutcome | None = None
+    strategy_outcome: StrategyOutcome | None = None
+    exploitation_risk: ExploitationRisk | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
 
@@ -92,11 +123,11 @@ class ReferralSummary(BaseModel):
     """What a closed referral workflow returns."""
 
     referral_id: UUID
-    outcome: str | None
-    strategy_outcome: str | None = None
-    milestones: dict[str, datetime]
-    deadlines: dict[str, datetime]
-    deadlines_met: dict[str, bool]
+    outcome: DecisionOutcome | None
+    strategy_outcome: StrategyOutcome | None = None
+    milestones: dict[Milestone, datetime]
+    deadlines: dict[Deadline, datetime]
+    deadlines_met: dict[Deadline, bool]
     highest_escalation_level: int
     child_seen: bool
 
@@ -137,11 +168,11 @@ class CaseProgress(BaseModel):
     immediate_risk: bool = False
     re_referral: bool = False
     escalation_level: int = 0
-    outcome: str | None = None
-    strategy_outcome: str | None = None
-    exploitation_risk: str | None = None
-    deadlines: dict[str, datetime] = Field(default_factory=dict)
-    milestones: dict[str, datetime] = Field(default_factory=dict)
+    outcome: DecisionOutcome | None = None
+    strategy_outcome: StrategyOutcome | None = None
+    exploitation_risk: ExploitationRisk | None = None
+    deadlines: dict[Deadline, datetime] = Field(default_factory=dict)
+    milestones: dict[Milestone, datetime] = Field(default_factory=dict)
     # The earliest due time among open tasks: overdue is `next_due_at <= now`, always current.
     next_due_at: datetime | None = None
 

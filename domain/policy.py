@@ -48,6 +48,21 @@ class DecisionOutcome(StrEnum):
     strategy_discussion = "strategy_discussion"
     immediate_protection = "immediate_protection"
 
+    @property
+    def closes_case(self) -> bool:
+        """Whether the front door's work ends with this decision (no strategy, no visit)."""
+        return self in (DecisionOutcome.nfa, DecisionOutcome.advice, DecisionOutcome.early_help)
+
+    @property
+    def holds_strategy_discussion(self) -> bool:
+        """Whether a strategy discussion follows (at once, for immediate protection)."""
+        return self in (DecisionOutcome.strategy_discussion, DecisionOutcome.immediate_protection)
+
+    @property
+    def visits_at_once(self) -> bool:
+        """Whether the child is visited straight after the decision, before any discussion."""
+        return self in (DecisionOutcome.assessment, DecisionOutcome.immediate_protection)
+
 
 class StrategyOutcome(StrEnum):
     """What a strategy discussion decides."""

@@ -99,10 +99,6 @@ class EscalateInput(BaseModel):
     progress: CaseProgress
 
 
-class EscalateResult(BaseModel):
-    told: str
-
-
 class NotifyInput(BaseModel):
     write: Literal["notify"] = "notify"
     workflow_id: str
@@ -113,10 +109,6 @@ class NotifyInput(BaseModel):
     recipient_role: str | None = None
     occurred_at: datetime
     payload: dict[str, Any] = Field(default_factory=dict)
-
-
-class NotifyResult(BaseModel):
-    notification_id: UUID
 
 
 class RecordProgressInput(BaseModel):
@@ -131,12 +123,6 @@ class RecordProgressInput(BaseModel):
     occurred_at: datetime
     details: dict[str, Any] = Field(default_factory=dict)
     progress: CaseProgress
-
-
-class Done(BaseModel):
-    """An activity's acknowledgement when there is nothing else to return."""
-
-    ok: bool = True
 
 
 CaseWrite = Annotated[

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from domain.inputs import InputModel
-from domain.policy import Rag, StrategyOutcome
+from domain.policy import DecisionOutcome, Rag, StrategyOutcome
 
 
 class TaskKind(StrEnum):
@@ -108,9 +108,7 @@ class ExploitationScreening(InputModel):
 
 class DecisionResult(InputModel):
     kind: Literal["decision"] = "decision"
-    outcome: Literal[
-        "nfa", "advice", "early_help", "assessment", "strategy_discussion", "immediate_protection"
-    ]
+    outcome: DecisionOutcome
     rationale: str = Field(min_length=1, max_length=20_000)
     lived_experience: str = Field(max_length=20_000)
     household_considered: list[str] = Field(default_factory=list, max_length=30)

@@ -16,6 +16,7 @@ from temporalio.worker import Replayer
 from core.converter import data_converter
 from core.settings import Settings, get_settings
 from workers.worker import WORKFLOWS, sandbox_runner
+from workflows.writer import NOT_FITTING
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,14 @@ def describe_failure(error: BaseException) -> str:
     added, removed or reordered without a patch often shows not as a nondeterminism error but as
     a recorded result that cannot be read as the type the code expects there."""
     message = str(error)
-    found = re.search(r'(Nondeterminism error:[^"\n]*)', message)
+    found = re.search(r'(Nondeterminism error:[^"\n]*)', message) or re.search(
+        rf'({NOT_FITTING}[^"\n]*)', message
+    )
     if found:
         detail = found.group(1)
-    elif 'r#type: "ValidationError"' in message:
-        detail = (
-            "a result recorded in the history does not fit what the code expects at that point "
-            "(a local activity added, removed or reordered without a patch?)"
-        )
+    elif 'r#type: "ValidationError"' in message or 'r#type: "NondeterminismError"' in message:
+        # The workflow's own message is sealed by the codec; its type says what happened.
+        detail = f"{NOT_FITTING} (a local activity added, removed or reordered without a patch?)"
     else:
         detail = message
     return f"{type(error).__name__}: {detail.strip()}"

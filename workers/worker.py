@@ -14,12 +14,12 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities.audit import AuditActivities
 from activities.case import CaseActivities
-from activities.deadlines import compute_due, compute_dues
+from activities.deadlines import compute_dues
 from core.logs import get_logger
 from core.settings import Settings
 from core.temporal import connect, ensure_search_attributes
+from store.case_record import PgCaseStore
 from store.pool import create_pool
 from workflows.referral import ReferralWorkflow
 
@@ -31,10 +31,16 @@ log = get_logger(__name__)
 # sandbox still imports the workflow's own module afresh for every case.
 PASSTHROUGH_MODULES = (
     "domain",
-    "workflows.effects",
-    "workflows.ladder",
+    "activities",
     "core.search_attributes",
+    "workflows.case",
+    "workflows.events",
+    "workflows.information",
+    "workflows.ladder",
+    "workflows.stages",
+    "workflows.tasks",
     "workflows.validation",
+    "workflows.writer",
     "pydantic",
     "pydantic_core",
     "annotated_types",
@@ -64,21 +70,9 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
 
 
 def activities_for(pool: asyncpg.Pool) -> list[Callable[..., Any]]:
-    """Every activity the workflows call, bound to the worker's pool."""
-    audit = AuditActivities(pool)
-    case = CaseActivities(pool)
-    return [
-        audit.record_audit_event,
-        case.register_referral,
-        case.open_task,
-        case.close_task,
-        case.escalate,
-        case.notify,
-        case.record_progress,
-        case.apply_writes,
-        compute_due,
-        compute_dues,
-    ]
+    """Every activity the workflows call, bound to the case store over the worker's pool."""
+    case = CaseActivities(PgCaseStore(pool))
+    return [case.register_referral, case.apply_writes, compute_dues]
 
 
 class WorkerOptions(TypedDict):

@@ -10,35 +10,12 @@ also what happens to a back-dated referral).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
 
-from domain.case import TaskView
 from domain.policy import Rung
-from domain.tasks import TaskStatus
-
-
-@dataclass
-class TrackedTask:
-    """An open or closed task with what its watcher needs: the rungs and which have fired."""
-
-    view: TaskView
-    rungs: list[Rung]
-    fired: set[int] = field(default_factory=set)
-    # Bumped whenever the task closes or its deadline moves, to wake its watcher.
-    version: int = 0
-    # Shown to staff only once its inbox row is written, so nobody can act on it before.
-    in_inbox: bool = False
-
-    @property
-    def is_open(self) -> bool:
-        return self.view.status is TaskStatus.open
-
-    def changed(self) -> None:
-        self.version += 1
-
+from workflows.case import TrackedTask
 
 FireRung = Callable[[TrackedTask, Rung], Awaitable[None]]
 

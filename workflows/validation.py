@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import CaseState, TaskView
+    from domain.case import CaseState, Milestone, TaskView
     from domain.referral import ReferralDetails
     from domain.tasks import (
         CompleteTaskInput,
@@ -93,6 +93,6 @@ def _check_decision(result: DecisionResult, details: ReferralDetails) -> None:
 def _check_instant(name: str, value: datetime, case: CaseState, now: datetime) -> None:
     if value > now + _CLOCK_GRACE:
         raise rejected(f"{name} is in the future")
-    decided = case.milestones.get("decided")
+    decided = case.milestones.get(Milestone.decided)
     if decided is not None and value < decided - _CLOCK_GRACE:
         raise rejected(f"{name} is before the decision was made")

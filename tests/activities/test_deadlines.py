@@ -9,9 +9,9 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.deadlines import INVALID_DEADLINE_REQUEST, compute_due
+from activities.deadlines import INVALID_DEADLINE_REQUEST, compute_dues
 from domain.policy import Rag, Role, Rung, Step
-from domain.records import ComputeDueInput, ComputeDueResult
+from domain.records import ComputeDueInput, ComputeDueResult, ComputeDuesInput
 
 BST = timezone(timedelta(hours=1))
 # Friday before the late May bank holiday (Monday 25 May 2026).
@@ -28,7 +28,10 @@ async def due(
     request = ComputeDueInput(
         policy_version=policy, step=step, counts_from=FRIDAY_4PM, rag=rag, outcome=outcome
     )
-    return await ActivityEnvironment().run(compute_due, request)
+    (computed,) = (
+        await ActivityEnvironment().run(compute_dues, ComputeDuesInput(requests=[request]))
+    ).results
+    return computed
 
 
 async def test_an_amber_decision_skips_the_weekend_and_the_bank_holiday() -> None:

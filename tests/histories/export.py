@@ -3,13 +3,9 @@ embedded PostgreSQL and save each case's history as `temporal workflow show --ou
 
     uv run python -m tests.histories.export [--out tests/histories]
 
-Run it after a change that is meant to alter new cases; keep the old files too (rename them
-with a version suffix) so running cases of the old shape are still replayed in CI:
-
-- `*.v1.json`: case writes as regular activities, one per write;
-- `*.v2.json`: case writes as local activities, one per write (`case-writes-as-local-activities`);
-- `*.json`: the current shape, the writes of each step batched in one local activity
-  (`case-writes-batched`).
+Run it after a change that is meant to alter new cases, and keep the files of the shape running
+cases still have (rename them with a suffix, e.g. `outcome-nfa.before-x.json`) until no such case
+is open: `tests/workers/test_replay.py` replays every file here in CI.
 """
 
 from __future__ import annotations

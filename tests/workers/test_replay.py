@@ -39,10 +39,8 @@ async def test_a_change_without_a_patch_is_caught_with_a_readable_message() -> N
     outcomes = await replay_all(_histories(), workflows=[UnpatchedChange])
     failed = {o.workflow_id: o.failure or "" for o in outcomes if not o.ok}
     assert len(failed) == len(outcomes)  # every case passes through screening
-    # Cases whose writes were regular activities: a command their history does not have.
-    assert "Nondeterminism error" in failed["outcome-nfa.v1"]
-    # Cases whose writes are local activities: the extra one takes the place of the next one in
-    # the history, whose recorded result the code then cannot read.
+    # Deadlines and writes are local activities: the extra one takes the place of the next one
+    # in the history, whose recorded result the code then cannot read.
     assert "a result recorded in the history does not fit" in failed["outcome-nfa"]
 
 

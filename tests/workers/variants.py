@@ -1,6 +1,6 @@
 """Variants of ReferralWorkflow under its own name, as a deployment would change it: a change
 made without a patch (breaks running cases), the same change behind `workflow.patched` (safe),
-and a buggy build that fails cases (fixed later, then the cases are reset)."""
+and buggy builds that fail cases (fixed later, then the cases are reset)."""
 
 from __future__ import annotations
 
@@ -13,33 +13,42 @@ with workflow.unsafe.imports_passed_through():
     from domain.referral import ReferralInput
     from domain.tasks import ScreeningResult
     from workflows.referral import ReferralWorkflow
+    from workflows.stages import Stages
+
+
+class ReferrerToldDueAtScreening(Stages):
+    """Computes the referrer-told deadline at screening too: a new command in old histories."""
+
+    async def on_screening(self, result: ScreeningResult) -> None:
+        await self.writer.due(Step.referrer_told, workflow.now())
+        await super().on_screening(result)
+
+
+class ReferrerToldDueAtScreeningPatched(Stages):
+    """The same change behind a patch: old histories take the old path on replay."""
+
+    async def on_screening(self, result: ScreeningResult) -> None:
+        if workflow.patched("referrer-told-due-at-screening"):
+            await self.writer.due(Step.referrer_told, workflow.now())
+        await super().on_screening(result)
 
 
 @workflow.defn(name="ReferralWorkflow")
 class UnpatchedChange(ReferralWorkflow):
-    """Computes the referrer-told deadline at screening too: a new command in old histories."""
+    stages_type = ReferrerToldDueAtScreening
 
     @workflow.run
     async def run(self, params: ReferralInput) -> ReferralSummary:
         return await super().run(params)
-
-    async def _on_screening(self, result: ScreeningResult) -> None:
-        await self._due(Step.referrer_told, workflow.now())
-        await super()._on_screening(result)
 
 
 @workflow.defn(name="ReferralWorkflow")
 class PatchedChange(ReferralWorkflow):
-    """The same change behind a patch: old histories take the old path on replay."""
+    stages_type = ReferrerToldDueAtScreeningPatched
 
     @workflow.run
     async def run(self, params: ReferralInput) -> ReferralSummary:
         return await super().run(params)
-
-    async def _on_screening(self, result: ScreeningResult) -> None:
-        if workflow.patched("referrer-told-due-at-screening"):
-            await self._due(Step.referrer_told, workflow.now())
-        await super()._on_screening(result)
 
 
 @workflow.defn(name="ReferralWorkflow")
@@ -48,9 +57,6 @@ class BuggyBuild(ReferralWorkflow):
 
     @workflow.run
     async def run(self, params: ReferralInput) -> ReferralSummary:
-        return await super().run(params)
-
-    async def _open(self, *args: object, **kwargs: object) -> str:
         raise ApplicationError("bug: the screening task cannot be opened", non_retryable=True)
 
 

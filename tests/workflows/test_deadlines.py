@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
+from domain.case import Deadline, Milestone
 from domain.policy import Rag, StrategyOutcome
 from domain.tasks import (
     Agency,
@@ -45,7 +46,7 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
     async with running_worker(fresh_clock_env, pool, task_queue):
         case = await start_case(fresh_clock_env, task_queue, referral_details(received))
         state = await case.state()
-        assert state.deadlines["screening"] == received + 2 * HOUR
+        assert state.deadlines[Deadline.screening] == received + 2 * HOUR
 
         await case.advance_to(received + HOUR / 2)
         await case.complete(
@@ -54,11 +55,11 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
                             agencies=[Agency.police, Agency.health]),
         )  # fmt: skip
         state = await case.state()
-        screened = state.milestones["screened"]
+        screened = state.milestones[Milestone.screened]
         assert screened - (received + HOUR / 2) < HOUR / 60  # the moment it was submitted
-        assert state.deadlines["checks"] == screened + 6 * HOUR
+        assert state.deadlines[Deadline.checks] == screened + 6 * HOUR
         # One working day: Tuesday 1 June 2027 16:00 BST.
-        assert state.deadlines["decision"] == utc(2027, 6, 1, 15)
+        assert state.deadlines[Deadline.decision] == utc(2027, 6, 1, 15)
 
         await case.advance_to(screened + 5 * HOUR)
         await case.complete(
@@ -151,12 +152,12 @@ async def test_deadlines_across_the_clock_change_and_from_a_weekend(
                 ScreeningResult(rag=rag, rationale="Needs checks.", agencies=[Agency.health]),
             )
         # Tuesday 2 Nov 2027 10:00 GMT: the wall-clock time is kept across the change.
-        assert (await autumn.state()).deadlines["decision"] == utc(2027, 11, 2, 10)
+        assert (await autumn.state()).deadlines[Deadline.decision] == utc(2027, 11, 2, 10)
         # Tuesday 8 June 2027 09:00 BST.
-        assert (await weekend.state()).deadlines["decision"] == utc(2027, 6, 8, 8)
+        assert (await weekend.state()).deadlines[Deadline.decision] == utc(2027, 6, 8, 8)
         # Green checks: 24 clock hours from screening.
         autumn_state = await autumn.state()
-        assert autumn_state.deadlines["checks"] == autumn_state.milestones["screened"] + 24 * HOUR
+        assert autumn_state.deadlines[Deadline.checks] == autumn_state.milestones[Milestone.screened] + 24 * HOUR
 
 
 async def test_strategy_discussion_and_visit_ladders_over_a_weekend(
@@ -179,11 +180,11 @@ async def test_strategy_discussion_and_visit_ladders_over_a_weekend(
         await case.advance_to(utc(2027, 6, 4, 13))
         await case.complete(TaskKind.decision, decision("strategy_discussion"))
         state = await case.state()
-        decided = state.milestones["decided"]
+        decided = state.milestones[Milestone.decided]
         strategy = await case.open_task(TaskKind.strategy_discussion)
         assert strategy.counts_from == decided
         assert strategy.due_at == decided + 72 * HOUR  # Friday to Monday, same wall-clock time
-        assert state.deadlines["strategy_discussion"] == strategy.due_at
+        assert state.deadlines[Deadline.strategy_discussion] == strategy.due_at
         await case.advance_to(strategy.due_at + 37 * HOUR)
         held = await fresh_clock_env.get_current_time()
         await case.complete(

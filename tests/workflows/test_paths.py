@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from domain.case import Stage, TaskView
+from domain.case import Deadline, Milestone, Stage, TaskView
 from domain.policy import Rag, StrategyOutcome
 from domain.tasks import (
     Agency,
@@ -78,8 +78,8 @@ async def test_assessment_leads_to_a_visit_where_the_child_is_seen(
         await visit(case)
         summary = await case.handle.result()
 
-    assert summary.child_seen and summary.deadlines_met["visit"]
-    assert summary.milestones["child_seen"] >= summary.milestones["decided"]
+    assert summary.child_seen and summary.deadlines_met[Deadline.visit]
+    assert summary.milestones[Milestone.child_seen] >= summary.milestones[Milestone.decided]
     assert await case.replay() < 500
 
 
@@ -217,12 +217,12 @@ async def test_new_information_raising_amber_to_red_tightens_deadlines_ahead(
         after = await case.state()
 
     assert after.rag is Rag.red
-    assert after.deadlines["decision"] == min(
-        before.deadlines["decision"], before.received_at + timedelta(hours=4)
+    assert after.deadlines[Deadline.decision] == min(
+        before.deadlines[Deadline.decision], before.received_at + timedelta(hours=4)
     )
-    assert after.deadlines["checks"] <= before.deadlines["checks"]
+    assert after.deadlines[Deadline.checks] <= before.deadlines[Deadline.checks]
     check = next(t for t in after.tasks if t.kind is TaskKind.agency_check)
-    assert check.due_at == after.deadlines["checks"]
+    assert check.due_at == after.deadlines[Deadline.checks]
     assert any(e.event == "information_added" for e in after.timeline)
     await case.handle.terminate("test over")
     assert await case.replay() < 500

@@ -4,8 +4,6 @@ audit trail, the outbox and the case list, once each, all or nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import asyncpg
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -17,57 +15,31 @@ from domain.policy import Role
 from domain.records import (
     ApplyWritesInput,
     CaseWrite,
-    CloseTaskInput,
-    OpenTaskInput,
     RecordProgressInput,
     RegisterReferralInput,
 )
-from domain.tasks import Agency, TaskKind, TaskStatus
-from store.audit import list_audit_events
-from tests.activities.test_case import (
+from domain.tasks import Agency, TaskKind
+from store.audit_event import list_audit_events
+from tests.activities.factory import (
     RECEIVED,
+    closing,
     count,
     notice_for,
     registration,
     rung,
     task_for,
+    write,
 )
 
 
-@pytest.fixture
-def env() -> ActivityEnvironment:
-    return ActivityEnvironment()
-
-
-@pytest.fixture
-async def case(pool: asyncpg.Pool, env: ActivityEnvironment) -> RegisterReferralInput:
-    registered = registration()
-    await env.run(CaseActivities(pool).register_referral, registered)
-    return registered
-
-
-def closing(task: OpenTaskInput, revision: int) -> CloseTaskInput:
-    return CloseTaskInput(
-        workflow_id=task.workflow_id,
-        referral_id=task.referral_id,
-        task_id=task.task_id,
-        kind=task.kind,
-        status=TaskStatus.completed,
-        closed_at=RECEIVED + timedelta(minutes=40),
-        actor="sam.practitioner",
-        opened_at=task.opened_at,
-        due_at=task.due_at,
-        summary={"rag": "amber"},
-        progress=CaseProgress(revision=revision, stage=Stage.checks),
-    )
-
-
 async def test_one_step_lands_in_one_transaction_and_a_retry_writes_nothing_twice(
-    pool: asyncpg.Pool, env: ActivityEnvironment, case: RegisterReferralInput
+    pool: asyncpg.Pool,
+    env: ActivityEnvironment,
+    activities: CaseActivities,
+    case: RegisterReferralInput,
 ) -> None:
-    activities = CaseActivities(pool)
     screening = task_for(case, revision=2)
-    await env.run(activities.open_task, screening)
+    await write(env, activities, screening)
     police = task_for(case, TaskKind.agency_check, Agency.police, revision=4)
     health = task_for(case, TaskKind.agency_check, Agency.health, revision=5)
     step = ApplyWritesInput(
@@ -122,7 +94,10 @@ async def test_one_step_lands_in_one_transaction_and_a_retry_writes_nothing_twic
 
 
 async def test_a_write_that_fails_inside_the_step_leaves_none_of_it_written(
-    pool: asyncpg.Pool, env: ActivityEnvironment, case: RegisterReferralInput
+    pool: asyncpg.Pool,
+    env: ActivityEnvironment,
+    activities: CaseActivities,
+    case: RegisterReferralInput,
 ) -> None:
     task = task_for(case, revision=2)
     step = ApplyWritesInput(
@@ -131,7 +106,7 @@ async def test_a_write_that_fails_inside_the_step_leaves_none_of_it_written(
     )
 
     with pytest.raises(ApplicationError, match="child_name") as raised:
-        await ActivityEnvironment().run(CaseActivities(pool).apply_writes, step)
+        await env.run(activities.apply_writes, step)
 
     assert raised.value.non_retryable and raised.value.type == INVALID_INPUT
     for table in ("task", "notification"):
@@ -140,9 +115,11 @@ async def test_a_write_that_fails_inside_the_step_leaves_none_of_it_written(
 
 
 async def test_a_step_with_a_bad_write_or_another_case_is_refused_before_writing(
-    pool: asyncpg.Pool, env: ActivityEnvironment, case: RegisterReferralInput
+    pool: asyncpg.Pool,
+    env: ActivityEnvironment,
+    activities: CaseActivities,
+    case: RegisterReferralInput,
 ) -> None:
-    activities = CaseActivities(pool)
     good = task_for(case, revision=2)
     other = task_for(registration(), revision=2)
 

@@ -1,0 +1,30 @@
+"""The case activities wired as the worker wires them (the PostgreSQL case store), in Temporal's
+activity environment, and a case already registered."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from temporalio.testing import ActivityEnvironment
+
+from activities.case import CaseActivities
+from domain.records import RegisterReferralInput
+from store.case_record import PgCaseStore
+from tests.activities.factory import registration
+
+
+@pytest.fixture
+def env() -> ActivityEnvironment:
+    return ActivityEnvironment()
+
+
+@pytest.fixture
+def activities(pool: asyncpg.Pool) -> CaseActivities:
+    return CaseActivities(PgCaseStore(pool))
+
+
+@pytest.fixture
+async def case(env: ActivityEnvironment, activities: CaseActivities) -> RegisterReferralInput:
+    registered = registration()
+    await env.run(activities.register_referral, registered)
+    return registered

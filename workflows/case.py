@@ -1,0 +1,168 @@
+"""The case model: a referral's state as the workflow keeps it, pure and synchronous.
+
+No Temporal calls and no clock of its own (callers pass `now`), so it is unit-tested without a
+server. It holds the query's answer (`snapshot`), the closing summary, the read model's progress
+(derived from the state, never a hand-kept copy) and the search attributes' values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from temporalio.common import SearchAttributeUpdate
+
+from core import search_attributes as sa
+from domain.case import (
+    MET_BY,
+    CaseProgress,
+    CaseState,
+    Milestone,
+    ReferralSummary,
+    Stage,
+    TaskView,
+    TimelineEntry,
+)
+from domain.policy import Rung
+from domain.referral import ReferralInput
+from domain.tasks import TaskKind, TaskStatus
+
+# The progress fields that are the case state's own (the rest the case model computes).
+_STATE_FIELDS = frozenset(CaseProgress.model_fields) - {"revision", "next_due_at"}
+
+
+@dataclass
+class TrackedTask:
+    """An open or closed task with what its watcher needs: the rungs and which have fired."""
+
+    view: TaskView
+    rungs: list[Rung]
+    fired: set[int] = field(default_factory=set)
+    # Bumped whenever the task closes or its deadline moves, to wake its watcher.
+    version: int = 0
+    # Shown to staff only once its inbox row is written, so nobody can act on it before.
+    in_inbox: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.view.status is TaskStatus.open
+
+    def changed(self) -> None:
+        self.version += 1
+
+
+class Case:
+    """One referral's state: the case fields, its tasks, and the revision of its progress."""
+
+    def __init__(self, params: ReferralInput, workflow_id: str) -> None:
+        self.input = params
+        self.state = CaseState(
+            referral_id=params.referral_id,
+            workflow_id=workflow_id,
+            policy_version=params.policy_version,
+            received_at=params.details.received_at,
+            stage=Stage.screening,
+        )
+        self.tasks: dict[str, TrackedTask] = {}
+        self.revision = 0
+        # Bumped when a check closes or the checks' deadline moves, to wake the checks window.
+        self.checks_version = 0
+        self._published: tuple[Any, ...] | None = None
+
+    # ---- tasks ----------------------------------------------------------------------------
+
+    def add_task(self, view: TaskView, rungs: list[Rung]) -> TrackedTask:
+        tracked = TrackedTask(view=view, rungs=rungs)
+        self.tasks[view.task_id] = tracked
+        return tracked
+
+    def of_kind(self, kind: TaskKind) -> list[TrackedTask]:
+        return [t for t in self.tasks.values() if t.view.kind is kind]
+
+    def open_of(self, kind: TaskKind) -> list[TrackedTask]:
+        return [t for t in self.of_kind(kind) if t.is_open]
+
+    def all_checks_in(self) -> bool:
+        return not self.open_of(TaskKind.agency_check)
+
+    def refresh_missing_checks(self) -> None:
+        """Show on the decision task which agencies have not answered yet."""
+        missing = [t.view.agency for t in self.open_of(TaskKind.agency_check) if t.view.agency]
+        for task in self.of_kind(TaskKind.decision):
+            task.view.missing_checks = missing
+
+    def open_dues(self) -> list[datetime]:
+        return [t.view.due_at for t in self.tasks.values() if t.is_open]
+
+    # ---- what the case shows and records --------------------------------------------------
+
+    def note(self, at: datetime, event: str, detail: str = "") -> None:
+        self.state.timeline.append(TimelineEntry(at=at, event=event, detail=detail))
+
+    def raise_escalation(self, task: TrackedTask, level: int) -> None:
+        """A rung above the reminder raises the task's level and the case's highest."""
+        if level > 0:
+            task.view.escalation_level = max(task.view.escalation_level, level)
+            self.state.escalation_level = max(self.state.escalation_level, level)
+
+    def snapshot(self) -> CaseState:
+        """The query's answer: the state with the tasks that are in the inbox."""
+        return self.state.model_copy(
+            update={"tasks": [t.view.model_copy() for t in self.tasks.values() if t.in_inbox]},
+            deep=True,
+        )
+
+    def next_progress(self) -> CaseProgress:
+        """The read model's row as the case stands, under a new revision."""
+        self.revision += 1
+        return CaseProgress(
+            revision=self.revision,
+            next_due_at=min(self.open_dues(), default=None),
+            **self.state.model_dump(include=set(_STATE_FIELDS)),
+        )
+
+    def summary(self) -> ReferralSummary:
+        deadlines, milestones = self.state.deadlines, self.state.milestones
+        return ReferralSummary(
+            referral_id=self.state.referral_id,
+            outcome=self.state.outcome,
+            strategy_outcome=self.state.strategy_outcome,
+            milestones=dict(milestones),
+            deadlines=dict(deadlines),
+            deadlines_met={
+                deadline: milestones[met] <= deadlines[deadline]
+                for deadline, met in MET_BY.items()
+                if deadline in deadlines and met in milestones
+            },
+            highest_escalation_level=self.state.escalation_level,
+            child_seen=Milestone.child_seen in milestones,
+        )
+
+    def search_attribute_updates(self, now: datetime) -> list[SearchAttributeUpdate[Any]]:
+        """The search attributes to upsert, or none if they have not changed since the last
+        call (each upsert is a history event)."""
+        dues = self.open_dues()
+        next_due = min(dues, default=None)
+        rag = self.state.rag
+        values = (
+            self.state.stage,
+            rag,
+            self.state.escalation_level,
+            next_due,
+            any(due <= now for due in dues),
+            self.state.re_referral,
+        )
+        if values == self._published:
+            return []
+        self._published = values
+        return [
+            sa.STAGE.value_set(self.state.stage.value),
+            sa.RAG.value_set(rag.value) if rag is not None else sa.RAG.value_unset(),
+            sa.ESCALATION_LEVEL.value_set(self.state.escalation_level),
+            sa.NEXT_DUE_AT.value_set(next_due)
+            if next_due is not None
+            else sa.NEXT_DUE_AT.value_unset(),
+            sa.OVERDUE.value_set(values[4]),
+            sa.RE_REFERRAL.value_set(self.state.re_referral),
+        ]

@@ -1,0 +1,89 @@
+"""New information about a child on an open case: on the timeline, a review task to re-rate,
+and a higher RAG that brings forward the deadlines still ahead (nothing ever moves later)."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.case import Deadline, Milestone
+    from domain.policy import Rag, Step
+    from domain.tasks import ReviewResult, TaskKind, Team
+    from workflows.case import Case
+    from workflows.events import InformationAdded
+    from workflows.tasks import CaseTasks
+
+RAG_ORDER = {Rag.green: 0, Rag.amber: 1, Rag.red: 2}
+# The tasks and case deadlines a higher RAG can bring forward, with the step that times them.
+TIGHTENED_TASKS = {TaskKind.agency_check: Step.agency_check, TaskKind.decision: Step.decision}
+
+
+class NewInformation:
+    """What new information, and its review, do to one case."""
+
+    def __init__(self, case: Case, tasks: CaseTasks) -> None:
+        self.case = case
+        self.tasks = tasks
+
+    async def on_added(self, event: InformationAdded) -> None:
+        now = workflow.now()
+        info = event.info
+        self.case.note(now, "information_added", f"from {info.source}: {info.text}")
+        review_id = await self.tasks.open(
+            TaskKind.review_new_information, Team.practitioners, Step.review_new_information, now
+        )
+        event.opened = [review_id]
+        self.tasks.writer.record("information_added", f"information/{review_id}", info.actor, now)
+
+    def after_close(self, event: InformationAdded) -> None:
+        """Information accepted just before the case closed: recorded, never dropped."""
+        now = workflow.now()
+        info = event.info
+        self.case.note(now, "information_added", f"from {info.source}: {info.text}")
+        key = f"information/late/{self.case.revision}"
+        self.tasks.writer.record("information_added", key, info.actor, now)
+
+    async def on_review(self, result: ReviewResult) -> None:
+        state = self.case.state
+        rag = result.rag
+        self.case.note(
+            workflow.now(), "information_reviewed", f"RAG {rag.value if rag else 'kept'}"
+        )
+        if rag is None or state.rag is None or rag == state.rag:
+            return
+        raised = RAG_ORDER[rag] > RAG_ORDER[state.rag]
+        state.rag = rag
+        if raised:
+            await self._tighten(rag)
+
+    async def _tighten(self, rag: Rag) -> None:
+        """A higher RAG brings forward the deadlines still ahead; nothing ever moves later."""
+        state, writer = self.case.state, self.tasks.writer
+        for task in list(self.case.tasks.values()):
+            step = TIGHTENED_TASKS.get(task.view.kind)
+            if not task.is_open or step is None:
+                continue
+            due = await writer.due(step, task.view.counts_from, rag=rag)
+            if due.due_at < task.view.due_at:
+                task.view.due_at = due.due_at
+                task.rungs = due.rungs
+                task.changed()
+        for deadline, step, start in (
+            (Deadline.checks, Step.agency_check, state.milestones.get(Milestone.screened)),
+            (Deadline.decision, Step.decision, state.received_at),
+        ):
+            if (
+                deadline in state.deadlines
+                and start is not None
+                and Milestone.decided not in state.milestones
+            ):
+                due = await writer.due(step, start, rag=rag)
+                state.deadlines[deadline] = min(state.deadlines[deadline], due.due_at)
+        self.case.checks_version += 1
+        writer.record(
+            "deadlines_tightened",
+            f"tightened/{self.case.revision}",
+            None,
+            workflow.now(),
+            {"rag": rag.value},
+        )
