@@ -1,7 +1,8 @@
 """Activities: the only code the workflows call that touches the world.
 
-They open and close human tasks in the inbox, write the case read model and the append-only
-audit trail, queue notifications, and compute deadlines so the result is written into history.
-Every write is idempotent, keyed by workflow id and a step key, so a retried activity never
+`case` writes each step of a case (tasks opened and closed, escalations, notifications, the
+audit trail, the read model) in one transaction, through the ports in `ports` that the worker
+wires to PostgreSQL; `deadlines` computes due times so they are written into history. Every
+write is idempotent, keyed by workflow id and a step key, so a retried activity never
 duplicates a row.
 """

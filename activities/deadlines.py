@@ -12,13 +12,8 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.policy import (
-    DecisionOutcome,
-    StrategyOutcome,
-    UnknownPolicyError,
-    VisitKind,
-    get_policy,
-)
+from domain.editions import UnknownPolicyError, get_policy
+from domain.policy import DecisionOutcome, StrategyOutcome, VisitKind
 from domain.records import (
     ComputeDueInput,
     ComputeDueResult,

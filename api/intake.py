@@ -24,7 +24,7 @@ from api.auth import User
 from api.cases import case_handle, on_case
 from api.errors import ApiError
 from domain.case import OpenedTask, ReferralSummary
-from domain.policy import DEFAULT_POLICY_VERSION
+from domain.editions import DEFAULT_POLICY_VERSION
 from domain.referral import ReferralDetails, ReferralInput, workflow_id_for
 from domain.tasks import TaskKind
 from workflows.referral import ReferralWorkflow

@@ -16,8 +16,8 @@ from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
 
+from domain.editions import DEFAULT_POLICY_VERSION
 from domain.inputs import InputModel
-from domain.policy import DEFAULT_POLICY_VERSION
 
 
 class ReferralSource(StrEnum):

@@ -6,10 +6,14 @@ import pytest
 from pydantic import ValidationError
 
 from domain.calendar import LONDON, WorkingCalendar
-from domain.policy import (
+from domain.editions import (
     DEFAULT_POLICY_VERSION,
     ENGLAND_2023,
     POLICIES,
+    UnknownPolicyError,
+    get_policy,
+)
+from domain.policy import (
     DecisionOutcome,
     EscalationLadder,
     Rag,
@@ -19,9 +23,7 @@ from domain.policy import (
     StrategyOutcome,
     Timescale,
     TimescalePolicy,
-    UnknownPolicyError,
     VisitKind,
-    get_policy,
     ladder,
     visit_kind,
 )
