@@ -1,15 +1,15 @@
 """Drives a referral workflow the way staff would, for the workflow tests: start it, complete its
-tasks by Update, read its state by query, move the time-skipping clock, and replay its history."""
+tasks by Update, read its state by query, move the time-skipping clock, and replay its history.
+The worker and the `new_case` factory the tests use are fixtures in tests/workflows/conftest.py."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol, TypedDict, Unpack
 
-import asyncpg
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -41,12 +41,20 @@ from domain.tasks import (
     VisitResult,
 )
 from tests.conftest import TEST_CONVERTER
-from workers.worker import build_worker, sandbox_runner
+from workers.worker import sandbox_runner
 from workflows.referral import ReferralWorkflow
 
 LIVED_EXPERIENCE = (
     "Sam is seven, says home is loud at night and that they often miss breakfast before school."
 )
+
+
+class ReferralOptions(TypedDict, total=False):
+    """What a test may change about the referral `referral_details` writes."""
+
+    categories: tuple[ConcernCategory, ...]
+    nhs_number: str | None
+    name: str
 
 
 def referral_details(
@@ -168,16 +176,34 @@ class Case:
         return len(history.events)
 
 
-@asynccontextmanager
-async def running_worker(
-    env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
-) -> AsyncIterator[None]:
-    async with build_worker(env.client, pool, task_queue):
-        yield
+class NewCase(Protocol):
+    """The `new_case` fixture: `start_case` on the test's server and task queue, where a worker
+    runs for the whole test."""
+
+    async def __call__(
+        self,
+        *,
+        received_at: datetime | None = None,
+        back_dated: timedelta = ...,
+        **options: Unpack[ReferralOptions],
+    ) -> Case: ...
 
 
-async def start_case(env: WorkflowEnvironment, task_queue: str, details: ReferralDetails) -> Case:
-    referral = ReferralInput(referral_id=uuid.uuid4(), details=details)
+async def start_case(
+    env: WorkflowEnvironment,
+    task_queue: str,
+    *,
+    received_at: datetime | None = None,
+    back_dated: timedelta = timedelta(0),
+    **options: Unpack[ReferralOptions],
+) -> Case:
+    """Refer a child as intake would, received at `received_at` or else `back_dated` before the
+    server's clock; the case comes back once its screening task is open."""
+    if received_at is None:
+        received_at = await env.get_current_time() - back_dated
+    referral = ReferralInput(
+        referral_id=uuid.uuid4(), details=referral_details(received_at, **options)
+    )
     handle = await env.client.start_workflow(
         ReferralWorkflow.run, referral, id=referral.workflow_id, task_queue=task_queue
     )

@@ -14,7 +14,6 @@ from tests.workflows.driver import (
     CHECK,
     Case,
     decision,
-    referral_details,
     screen_and_check,
     start_case,
     strategy,
@@ -24,14 +23,9 @@ from tests.workflows.driver import (
 Scenario = Callable[[WorkflowEnvironment, str], Awaitable[Case]]
 
 
-async def _new_case(env: WorkflowEnvironment, task_queue: str, days_ago: float = 0) -> Case:
-    now = await env.get_current_time()
-    return await start_case(env, task_queue, referral_details(now - timedelta(days=days_ago)))
-
-
 def closing_outcome(outcome: str) -> Scenario:
     async def run(env: WorkflowEnvironment, task_queue: str) -> Case:
-        case = await _new_case(env, task_queue)
+        case = await start_case(env, task_queue)
         await screen_and_check(case)
         await case.complete(TaskKind.decision, decision(outcome))
         await case.handle.result()
@@ -41,7 +35,7 @@ def closing_outcome(outcome: str) -> Scenario:
 
 
 async def assessment_visit(env: WorkflowEnvironment, task_queue: str) -> Case:
-    case = await _new_case(env, task_queue)
+    case = await start_case(env, task_queue)
     await screen_and_check(case, Rag.green)
     await case.complete(TaskKind.decision, decision("assessment"))
     await visit(case)
@@ -51,7 +45,7 @@ async def assessment_visit(env: WorkflowEnvironment, task_queue: str) -> Case:
 
 def strategy_path(outcome: StrategyOutcome) -> Scenario:
     async def run(env: WorkflowEnvironment, task_queue: str) -> Case:
-        case = await _new_case(env, task_queue)
+        case = await start_case(env, task_queue)
         await screen_and_check(case, Rag.red)
         await case.complete(TaskKind.decision, decision("strategy_discussion"))
         await strategy(case, outcome)
@@ -64,7 +58,7 @@ def strategy_path(outcome: StrategyOutcome) -> Scenario:
 
 
 async def immediate_protection(env: WorkflowEnvironment, task_queue: str) -> Case:
-    case = await _new_case(env, task_queue)
+    case = await start_case(env, task_queue)
     await case.complete(
         TaskKind.screening,
         ScreeningResult(
@@ -81,7 +75,7 @@ async def immediate_protection(env: WorkflowEnvironment, task_queue: str) -> Cas
 async def escalations(env: WorkflowEnvironment, task_queue: str) -> Case:
     """Received two days ago and screened late: every rung of the screening ladder fires, then
     the checks run late and escalate before the decision."""
-    case = await _new_case(env, task_queue, days_ago=2)
+    case = await start_case(env, task_queue, back_dated=timedelta(days=2))
     await case.wait_for(lambda s: len(s.escalations) == 4)
     await case.complete(
         TaskKind.screening,
@@ -96,7 +90,7 @@ async def escalations(env: WorkflowEnvironment, task_queue: str) -> Case:
 
 
 async def new_information(env: WorkflowEnvironment, task_queue: str) -> Case:
-    case = await _new_case(env, task_queue)
+    case = await start_case(env, task_queue)
     await case.complete(
         TaskKind.screening,
         ScreeningResult(rag=Rag.amber, rationale="Checks.", agencies=[Agency.police]),
@@ -113,7 +107,7 @@ async def new_information(env: WorkflowEnvironment, task_queue: str) -> Case:
 
 
 async def failed_visits(env: WorkflowEnvironment, task_queue: str) -> Case:
-    case = await _new_case(env, task_queue)
+    case = await start_case(env, task_queue)
     await screen_and_check(case, Rag.red)
     await case.complete(TaskKind.decision, decision("assessment"))
     await visit(case, seen=False, attempt=1)

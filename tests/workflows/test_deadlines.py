@@ -1,4 +1,5 @@
-"""Every deadline and every rung of its ladder at the exact instant, on the time-skipping server.
+"""Every deadline and every rung of its ladder at the exact instant, each test on a time-skipping
+server of its own (`env` below).
 
 Dates are in 2027 so they lie ahead of the test server's clock: the workflow then waits for each
 instant, and the clock is moved past it, as real time would.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import asyncpg
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.case import Deadline, Milestone
@@ -20,14 +22,13 @@ from domain.tasks import (
     StrategyDiscussionResult,
     TaskKind,
 )
-from tests.workflows.driver import (
-    HOUR,
-    decision,
-    referral_details,
-    running_worker,
-    start_case,
-    utc,
-)
+from tests.workflows.driver import HOUR, NewCase, decision, utc
+
+
+@pytest.fixture
+def env(fresh_clock_env: WorkflowEnvironment) -> WorkflowEnvironment:
+    """Each test here moves a clock of its own to the dates it sets."""
+    return fresh_clock_env
 
 
 def _rungs(
@@ -39,38 +40,37 @@ def _rungs(
 
 
 async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_instants(
-    fresh_clock_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+    new_case: NewCase, pool: asyncpg.Pool
 ) -> None:
     # Friday 28 May 2027 16:00 BST; Monday 31 May 2027 is the spring bank holiday.
     received = utc(2027, 5, 28, 15)
-    async with running_worker(fresh_clock_env, pool, task_queue):
-        case = await start_case(fresh_clock_env, task_queue, referral_details(received))
-        state = await case.state()
-        assert state.deadlines[Deadline.screening] == received + 2 * HOUR
+    case = await new_case(received_at=received)
+    state = await case.state()
+    assert state.deadlines[Deadline.screening] == received + 2 * HOUR
 
-        await case.advance_to(received + HOUR / 2)
-        await case.complete(
-            TaskKind.screening,
-            ScreeningResult(rag=Rag.amber, rationale="Repeated hunger and bruising.",
-                            agencies=[Agency.police, Agency.health]),
-        )  # fmt: skip
-        state = await case.state()
-        screened = state.milestones[Milestone.screened]
-        assert screened - (received + HOUR / 2) < HOUR / 60  # the moment it was submitted
-        assert state.deadlines[Deadline.checks] == screened + 6 * HOUR
-        # One working day: Tuesday 1 June 2027 16:00 BST.
-        assert state.deadlines[Deadline.decision] == utc(2027, 6, 1, 15)
+    await case.advance_to(received + HOUR / 2)
+    await case.complete(
+        TaskKind.screening,
+        ScreeningResult(rag=Rag.amber, rationale="Repeated hunger and bruising.",
+                        agencies=[Agency.police, Agency.health]),
+    )  # fmt: skip
+    state = await case.state()
+    screened = state.milestones[Milestone.screened]
+    assert screened - (received + HOUR / 2) < HOUR / 60  # the moment it was submitted
+    assert state.deadlines[Deadline.checks] == screened + 6 * HOUR
+    # One working day: Tuesday 1 June 2027 16:00 BST.
+    assert state.deadlines[Deadline.decision] == utc(2027, 6, 1, 15)
 
-        await case.advance_to(screened + 5 * HOUR)
-        await case.complete(
-            TaskKind.agency_check,
-            AgencyCheckResult(known_to_agency=True, information="Two call-outs in 2026.",
-                              responder_name="PC Example"),
-            agency="police",
-        )  # fmt: skip
-        # Health never answers; the clock runs on to after the decision's last rung.
-        await case.advance_to(utc(2027, 6, 6, 12))
-        state = await case.state()
+    await case.advance_to(screened + 5 * HOUR)
+    await case.complete(
+        TaskKind.agency_check,
+        AgencyCheckResult(known_to_agency=True, information="Two call-outs in 2026.",
+                          responder_name="PC Example"),
+        agency="police",
+    )  # fmt: skip
+    # Health never answers; the clock runs on to after the decision's last rung.
+    await case.advance_to(utc(2027, 6, 6, 12))
+    state = await case.state()
 
     agency_of = {t.task_id: t.agency for t in state.tasks}
     fired = [
@@ -132,73 +132,68 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
     assert case_row is not None and case_row["escalation_level"] == 3
 
 
-async def test_deadlines_across_the_clock_change_and_from_a_weekend(
-    fresh_clock_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
-) -> None:
-    async with running_worker(fresh_clock_env, pool, task_queue):
-        # Saturday 5 June 2027 11:00 BST, amber: Monday 09:00, then one working day.
-        weekend = await start_case(
-            fresh_clock_env, task_queue, referral_details(utc(2027, 6, 5, 10))
+async def test_deadlines_across_the_clock_change_and_from_a_weekend(new_case: NewCase) -> None:
+    # Saturday 5 June 2027 11:00 BST, amber: Monday 09:00, then one working day.
+    weekend = await new_case(received_at=utc(2027, 6, 5, 10))
+    # Thursday 28 Oct 2027 10:00 BST, green: three working days, clocks go back on the 31st.
+    autumn = await new_case(received_at=utc(2027, 10, 28, 9))
+    for case in (weekend, autumn):  # in date order: the clock only moves forward
+        await case.advance_to((await case.state()).received_at + HOUR / 4)
+        rag = Rag.amber if case is weekend else Rag.green
+        await case.complete(
+            TaskKind.screening,
+            ScreeningResult(rag=rag, rationale="Needs checks.", agencies=[Agency.health]),
         )
-        # Thursday 28 Oct 2027 10:00 BST, green: three working days, clocks go back on the 31st.
-        autumn = await start_case(
-            fresh_clock_env, task_queue, referral_details(utc(2027, 10, 28, 9))
-        )
-        for case in (weekend, autumn):  # in date order: the clock only moves forward
-            await case.advance_to((await case.state()).received_at + HOUR / 4)
-            rag = Rag.amber if case is weekend else Rag.green
-            await case.complete(
-                TaskKind.screening,
-                ScreeningResult(rag=rag, rationale="Needs checks.", agencies=[Agency.health]),
-            )
-        # Tuesday 2 Nov 2027 10:00 GMT: the wall-clock time is kept across the change.
-        assert (await autumn.state()).deadlines[Deadline.decision] == utc(2027, 11, 2, 10)
-        # Tuesday 8 June 2027 09:00 BST.
-        assert (await weekend.state()).deadlines[Deadline.decision] == utc(2027, 6, 8, 8)
-        # Green checks: 24 clock hours from screening.
-        autumn_state = await autumn.state()
-        assert autumn_state.deadlines[Deadline.checks] == autumn_state.milestones[Milestone.screened] + 24 * HOUR
+    # Tuesday 2 Nov 2027 10:00 GMT: the wall-clock time is kept across the change.
+    assert (await autumn.state()).deadlines[Deadline.decision] == utc(2027, 11, 2, 10)
+    # Tuesday 8 June 2027 09:00 BST.
+    assert (await weekend.state()).deadlines[Deadline.decision] == utc(2027, 6, 8, 8)
+    # Green checks: 24 clock hours from screening.
+    autumn_state = await autumn.state()
+    assert (
+        autumn_state.deadlines[Deadline.checks]
+        == autumn_state.milestones[Milestone.screened] + 24 * HOUR
+    )
 
 
 async def test_strategy_discussion_and_visit_ladders_over_a_weekend(
-    fresh_clock_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+    env: WorkflowEnvironment, new_case: NewCase
 ) -> None:
     # Thursday 3 June 2027 10:00 BST, red.
     received = utc(2027, 6, 3, 9)
-    async with running_worker(fresh_clock_env, pool, task_queue):
-        case = await start_case(fresh_clock_env, task_queue, referral_details(received))
-        await case.advance_to(received + HOUR / 4)
-        await case.complete(
-            TaskKind.screening,
-            ScreeningResult(rag=Rag.red, rationale="Injury.", agencies=[Agency.police]),
-        )
-        await case.complete(
-            TaskKind.agency_check,
-            AgencyCheckResult(known_to_agency=True, information="Known.", responder_name="PC"),
-        )
-        # Decided on Friday 4 June 2027 at 14:00 BST: the discussion is due Monday 14:00 BST.
-        await case.advance_to(utc(2027, 6, 4, 13))
-        await case.complete(TaskKind.decision, decision("strategy_discussion"))
-        state = await case.state()
-        decided = state.milestones[Milestone.decided]
-        strategy = await case.open_task(TaskKind.strategy_discussion)
-        assert strategy.counts_from == decided
-        assert strategy.due_at == decided + 72 * HOUR  # Friday to Monday, same wall-clock time
-        assert state.deadlines[Deadline.strategy_discussion] == strategy.due_at
-        await case.advance_to(strategy.due_at + 37 * HOUR)
-        held = await fresh_clock_env.get_current_time()
-        await case.complete(
-            TaskKind.strategy_discussion,
-            StrategyDiscussionResult(
-                held_at=held, attendees=["police", "health", "childrens_social_care"],
-                outcome=StrategyOutcome.section_47, rationale="Section 47 enquiry agreed.",
-            ),
-        )  # fmt: skip
-        visit = await case.open_task(TaskKind.visit)
-        assert visit.due_at == held + 24 * HOUR
-        await case.advance_to(visit.due_at + 25 * HOUR)
-        state = await case.state()
-        await case.handle.terminate("test over")
+    case = await new_case(received_at=received)
+    await case.advance_to(received + HOUR / 4)
+    await case.complete(
+        TaskKind.screening,
+        ScreeningResult(rag=Rag.red, rationale="Injury.", agencies=[Agency.police]),
+    )
+    await case.complete(
+        TaskKind.agency_check,
+        AgencyCheckResult(known_to_agency=True, information="Known.", responder_name="PC"),
+    )
+    # Decided on Friday 4 June 2027 at 14:00 BST: the discussion is due Monday 14:00 BST.
+    await case.advance_to(utc(2027, 6, 4, 13))
+    await case.complete(TaskKind.decision, decision("strategy_discussion"))
+    state = await case.state()
+    decided = state.milestones[Milestone.decided]
+    strategy = await case.open_task(TaskKind.strategy_discussion)
+    assert strategy.counts_from == decided
+    assert strategy.due_at == decided + 72 * HOUR  # Friday to Monday, same wall-clock time
+    assert state.deadlines[Deadline.strategy_discussion] == strategy.due_at
+    await case.advance_to(strategy.due_at + 37 * HOUR)
+    held = await env.get_current_time()
+    await case.complete(
+        TaskKind.strategy_discussion,
+        StrategyDiscussionResult(
+            held_at=held, attendees=["police", "health", "childrens_social_care"],
+            outcome=StrategyOutcome.section_47, rationale="Section 47 enquiry agreed.",
+        ),
+    )  # fmt: skip
+    visit = await case.open_task(TaskKind.visit)
+    assert visit.due_at == held + 24 * HOUR
+    await case.advance_to(visit.due_at + 25 * HOUR)
+    state = await case.state()
+    await case.handle.terminate("test over")
 
     by_task: dict[str, list[tuple[int, datetime]]] = {}
     for e in state.escalations:

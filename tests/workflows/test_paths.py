@@ -20,11 +20,9 @@ from domain.tasks import (
 )
 from tests.workflows.driver import (
     Case,
+    NewCase,
     decision,
-    referral_details,
-    running_worker,
     screen_and_check,
-    start_case,
     strategy,
     visit,
 )
@@ -32,14 +30,12 @@ from tests.workflows.driver import (
 
 @pytest.mark.parametrize("outcome", ["nfa", "advice", "early_help"])
 async def test_decisions_that_close_the_case(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, outcome: str
+    new_case: NewCase, pool: asyncpg.Pool, outcome: str
 ) -> None:
-    async with running_worker(time_skipping_env, pool, task_queue):
-        now = await time_skipping_env.get_current_time()
-        case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await screen_and_check(case)
-        answer = await case.complete(TaskKind.decision, decision(outcome))
-        summary = await case.handle.result()
+    case = await new_case()
+    await screen_and_check(case)
+    answer = await case.complete(TaskKind.decision, decision(outcome))
+    summary = await case.handle.result()
 
     assert answer.stage is Stage.closed
     assert summary.outcome == outcome
@@ -63,20 +59,16 @@ async def test_decisions_that_close_the_case(
     assert await case.replay() < 500
 
 
-async def test_assessment_leads_to_a_visit_where_the_child_is_seen(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
-) -> None:
-    async with running_worker(time_skipping_env, pool, task_queue):
-        now = await time_skipping_env.get_current_time()
-        case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await screen_and_check(case, Rag.green)
-        answer = await case.complete(TaskKind.decision, decision("assessment"))
-        assert answer.stage is Stage.visit
-        visit_task = await case.open_task(TaskKind.visit)
-        # Five working days from the decision.
-        assert visit_task.due_at - visit_task.counts_from >= timedelta(days=5)
-        await visit(case)
-        summary = await case.handle.result()
+async def test_assessment_leads_to_a_visit_where_the_child_is_seen(new_case: NewCase) -> None:
+    case = await new_case()
+    await screen_and_check(case, Rag.green)
+    answer = await case.complete(TaskKind.decision, decision("assessment"))
+    assert answer.stage is Stage.visit
+    visit_task = await case.open_task(TaskKind.visit)
+    # Five working days from the decision.
+    assert visit_task.due_at - visit_task.counts_from >= timedelta(days=5)
+    await visit(case)
+    summary = await case.handle.result()
 
     assert summary.child_seen and summary.deadlines_met[Deadline.visit]
     assert summary.milestones[Milestone.child_seen] >= summary.milestones[Milestone.decided]
@@ -88,63 +80,53 @@ async def test_assessment_leads_to_a_visit_where_the_child_is_seen(
     [(StrategyOutcome.section_47, 1), (StrategyOutcome.assessment, 1), (StrategyOutcome.nfa, 0)],
 )
 async def test_strategy_discussion_outcomes(
-    time_skipping_env: WorkflowEnvironment,
-    pool: asyncpg.Pool,
-    task_queue: str,
+    new_case: NewCase,
     strategy_outcome: StrategyOutcome,
     visits: int,
 ) -> None:
-    async with running_worker(time_skipping_env, pool, task_queue):
-        now = await time_skipping_env.get_current_time()
-        case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await screen_and_check(case, Rag.red)
-        answer = await case.complete(TaskKind.decision, decision("strategy_discussion"))
-        assert answer.stage is Stage.strategy_discussion
-        strategy_task = await case.open_task(TaskKind.strategy_discussion)
-        assert strategy_task.due_at > strategy_task.counts_from
-        await strategy(case, strategy_outcome)
-        if visits:
-            visit_task = await case.open_task(TaskKind.visit)
-            expected = (
-                timedelta(hours=24) if strategy_outcome is StrategyOutcome.section_47 else None
-            )
-            if expected is not None:
-                assert visit_task.due_at - visit_task.counts_from == expected
-            await visit(case)
-        summary = await case.handle.result()
+    case = await new_case()
+    await screen_and_check(case, Rag.red)
+    answer = await case.complete(TaskKind.decision, decision("strategy_discussion"))
+    assert answer.stage is Stage.strategy_discussion
+    strategy_task = await case.open_task(TaskKind.strategy_discussion)
+    assert strategy_task.due_at > strategy_task.counts_from
+    await strategy(case, strategy_outcome)
+    if visits:
+        visit_task = await case.open_task(TaskKind.visit)
+        expected = timedelta(hours=24) if strategy_outcome is StrategyOutcome.section_47 else None
+        if expected is not None:
+            assert visit_task.due_at - visit_task.counts_from == expected
+        await visit(case)
+    summary = await case.handle.result()
 
     assert summary.strategy_outcome == strategy_outcome.value
     assert summary.child_seen is bool(visits)
     assert await case.replay() < 500
 
 
-async def test_immediate_protection_opens_strategy_and_visit_together(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
-) -> None:
-    async with running_worker(time_skipping_env, pool, task_queue):
-        now = await time_skipping_env.get_current_time()
-        case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        answer = await case.complete(
-            TaskKind.screening,
-            ScreeningResult(rag=Rag.red, rationale="Injury.", immediate_risk=True,
-                            agencies=[Agency.police, Agency.health]),
-        )  # fmt: skip
-        # Immediate risk: the decision opens at once, alongside the checks.
-        assert answer.stage is Stage.decision
-        kinds = {t.kind for t in (await case.state()).tasks if t.status is TaskStatus.open}
-        assert kinds == {TaskKind.agency_check, TaskKind.decision}
+async def test_immediate_protection_opens_strategy_and_visit_together(new_case: NewCase) -> None:
+    case = await new_case()
+    answer = await case.complete(
+        TaskKind.screening,
+        ScreeningResult(rag=Rag.red, rationale="Injury.", immediate_risk=True,
+                        agencies=[Agency.police, Agency.health]),
+    )  # fmt: skip
+    # Immediate risk: the decision opens at once, alongside the checks.
+    assert answer.stage is Stage.decision
+    kinds = {t.kind for t in (await case.state()).tasks if t.status is TaskStatus.open}
+    assert kinds == {TaskKind.agency_check, TaskKind.decision}
 
-        answer = await case.complete(TaskKind.decision, decision("immediate_protection"))
-        assert answer.stage is Stage.strategy_discussion
-        strategy_task = await case.open_task(TaskKind.strategy_discussion)
-        visit_task = await case.open_task(TaskKind.visit)
-        assert strategy_task.due_at - strategy_task.counts_from == timedelta(hours=2)
-        assert visit_task.due_at - visit_task.counts_from == timedelta(hours=24)
-        await strategy(case, StrategyOutcome.section_47)
-        assert (await case.state()).stage is Stage.visit
-        await visit(case)
-        summary = await case.handle.result()
-        state = await case.state()  # a closed case answers queries too (the worker replays it)
+    answer = await case.complete(TaskKind.decision, decision("immediate_protection"))
+    assert answer.stage is Stage.strategy_discussion
+    strategy_task = await case.open_task(TaskKind.strategy_discussion)
+    visit_task = await case.open_task(TaskKind.visit)
+    assert strategy_task.due_at - strategy_task.counts_from == timedelta(hours=2)
+    assert visit_task.due_at - visit_task.counts_from == timedelta(hours=24)
+    await strategy(case, StrategyOutcome.section_47)
+    assert (await case.state()).stage is Stage.visit
+    await visit(case)
+    summary = await case.handle.result()
+    state = await case.state()  # a closed case answers queries too (the worker replays it)
 
     # Checks never answered are cancelled when the case closes, not left open.
     assert {t.status for t in state.tasks if t.kind is TaskKind.agency_check} == {
@@ -154,36 +136,32 @@ async def test_immediate_protection_opens_strategy_and_visit_together(
     assert await case.replay() < 500
 
 
-async def test_two_failed_visits_escalate_and_bring_in_the_police(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
-) -> None:
-    async with running_worker(time_skipping_env, pool, task_queue):
-        now = await time_skipping_env.get_current_time()
-        case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await screen_and_check(case, Rag.red)
-        await case.complete(TaskKind.decision, decision("assessment"))
-        await visit(case, seen=False, attempt=1)
-        second = await case.open_task(TaskKind.visit, attempt=2)
-        assert second.due_at - second.counts_from == timedelta(hours=24)
-        state = await case.state()
-        assert [(e.level, e.role.value) for e in state.escalations] == [(1, "team_manager")]
-        assert not await _open_welfare_checks(case)
+async def test_two_failed_visits_escalate_and_bring_in_the_police(new_case: NewCase) -> None:
+    case = await new_case()
+    await screen_and_check(case, Rag.red)
+    await case.complete(TaskKind.decision, decision("assessment"))
+    await visit(case, seen=False, attempt=1)
+    second = await case.open_task(TaskKind.visit, attempt=2)
+    assert second.due_at - second.counts_from == timedelta(hours=24)
+    state = await case.state()
+    assert [(e.level, e.role.value) for e in state.escalations] == [(1, "team_manager")]
+    assert not await _open_welfare_checks(case)
 
-        await visit(case, seen=False, attempt=2)
-        state = await case.state()
-        assert [(e.level, e.role.value) for e in state.escalations] == [
-            (1, "team_manager"), (2, "service_manager"),
-        ]  # fmt: skip
-        assert state.escalation_level == 2
-        welfare = await _open_welfare_checks(case)
-        assert len(welfare) == 1 and welfare[0].agency is Agency.police
-        await case.complete(
-            TaskKind.police_welfare_check,
-            WelfareCheckResult(child_seen=True, observations="Child at grandmother's."),
-            actor="pc-1",
-        )
-        await visit(case, seen=True, attempt=3)
-        summary = await case.handle.result()
+    await visit(case, seen=False, attempt=2)
+    state = await case.state()
+    assert [(e.level, e.role.value) for e in state.escalations] == [
+        (1, "team_manager"), (2, "service_manager"),
+    ]  # fmt: skip
+    assert state.escalation_level == 2
+    welfare = await _open_welfare_checks(case)
+    assert len(welfare) == 1 and welfare[0].agency is Agency.police
+    await case.complete(
+        TaskKind.police_welfare_check,
+        WelfareCheckResult(child_seen=True, observations="Child at grandmother's."),
+        actor="pc-1",
+    )
+    await visit(case, seen=True, attempt=3)
+    summary = await case.handle.result()
 
     assert summary.child_seen and summary.highest_escalation_level == 2
     assert await case.replay() < 500
@@ -197,24 +175,22 @@ async def _open_welfare_checks(case: Case) -> list[TaskView]:
 
 
 async def test_new_information_raising_amber_to_red_tightens_deadlines_ahead(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+    new_case: NewCase,
 ) -> None:
-    async with running_worker(time_skipping_env, pool, task_queue):
-        now = await time_skipping_env.get_current_time()
-        case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await case.complete(
-            TaskKind.screening,
-            ScreeningResult(rag=Rag.amber, rationale="Checks.", agencies=[Agency.police]),
-        )
-        before = await case.state()
-        review_id = await case.add_information("Police report a new incident at the address.")
-        review = await case.open_task(TaskKind.review_new_information)
-        assert review.task_id == review_id
-        assert review.due_at - review.counts_from == timedelta(hours=2)
-        await case.complete(
-            TaskKind.review_new_information, ReviewResult(rag=Rag.red, rationale="Escalating risk.")
-        )
-        after = await case.state()
+    case = await new_case()
+    await case.complete(
+        TaskKind.screening,
+        ScreeningResult(rag=Rag.amber, rationale="Checks.", agencies=[Agency.police]),
+    )
+    before = await case.state()
+    review_id = await case.add_information("Police report a new incident at the address.")
+    review = await case.open_task(TaskKind.review_new_information)
+    assert review.task_id == review_id
+    assert review.due_at - review.counts_from == timedelta(hours=2)
+    await case.complete(
+        TaskKind.review_new_information, ReviewResult(rag=Rag.red, rationale="Escalating risk.")
+    )
+    after = await case.state()
 
     assert after.rag is Rag.red
     assert after.deadlines[Deadline.decision] == min(
@@ -229,15 +205,14 @@ async def test_new_information_raising_amber_to_red_tightens_deadlines_ahead(
 
 
 async def test_back_dated_referral_escalates_to_every_passed_rung_in_order(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+    env: WorkflowEnvironment, new_case: NewCase
 ) -> None:
-    async with running_worker(time_skipping_env, pool, task_queue):
-        now = await time_skipping_env.get_current_time()
-        received = now - timedelta(days=2)
-        case = await start_case(time_skipping_env, task_queue, referral_details(received))
-        await case.open_task(TaskKind.screening)
-        state = await case.wait_for(lambda s: len(s.escalations) == 4)
-        await case.handle.terminate("test over")
+    now = await env.get_current_time()
+    received = now - timedelta(days=2)
+    case = await new_case(received_at=received)
+    await case.open_task(TaskKind.screening)
+    state = await case.wait_for(lambda s: len(s.escalations) == 4)
+    await case.handle.terminate("test over")
 
     due = received + timedelta(hours=2)
     assert [(e.level, e.rung_at) for e in state.escalations] == [
@@ -251,19 +226,17 @@ async def test_back_dated_referral_escalates_to_every_passed_rung_in_order(
 
 
 async def test_immediate_protection_seen_before_the_strategy_discussion_waits_for_it(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+    new_case: NewCase,
 ) -> None:
-    async with running_worker(time_skipping_env, pool, task_queue):
-        now = await time_skipping_env.get_current_time()
-        case = await start_case(time_skipping_env, task_queue, referral_details(now))
-        await screen_and_check(case, Rag.red)
-        await case.complete(TaskKind.decision, decision("immediate_protection"))
-        await visit(case)
-        state = await case.state()
-        assert state.stage is Stage.strategy_discussion
-        assert (await case.open_task(TaskKind.strategy_discussion)).status is TaskStatus.open
-        await strategy(case, StrategyOutcome.section_47)
-        summary = await case.handle.result()
+    case = await new_case()
+    await screen_and_check(case, Rag.red)
+    await case.complete(TaskKind.decision, decision("immediate_protection"))
+    await visit(case)
+    state = await case.state()
+    assert state.stage is Stage.strategy_discussion
+    assert (await case.open_task(TaskKind.strategy_discussion)).status is TaskStatus.open
+    await strategy(case, StrategyOutcome.section_47)
+    summary = await case.handle.result()
 
     assert summary.child_seen and summary.strategy_outcome == "section_47"
     assert await case.replay() < 500

@@ -28,11 +28,17 @@ from domain.tasks import (
     TaskKind,
     TaskStatus,
 )
-from tests.workflows.driver import Case, decision, referral_details, running_worker, start_case
+from tests.workflows.driver import Case, NewCase, decision
 from workflows.referral import ReferralWorkflow
 
 SCREENING = ScreeningResult(rag=Rag.amber, rationale="Checks needed.", agencies=[Agency.police])
 CHECK = AgencyCheckResult(known_to_agency=False, information="Not known.", responder_name="Duty")
+
+
+@pytest.fixture
+def env(dev_env: WorkflowEnvironment) -> WorkflowEnvironment:
+    """Every test here runs on the dev server (see above)."""
+    return dev_env
 
 
 async def _rejected(case: Case, task_id: str, result: object) -> str:
@@ -43,62 +49,56 @@ async def _rejected(case: Case, task_id: str, result: object) -> str:
 
 
 async def test_completions_that_cannot_apply_are_rejected_with_a_reason(
-    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+    new_case: NewCase,
 ) -> None:
-    async with running_worker(dev_env, pool, task_queue):
-        now = await dev_env.get_current_time()
-        case = await start_case(dev_env, task_queue, referral_details(now))
-        screening = await case.open_task(TaskKind.screening)
+    case = await new_case()
+    screening = await case.open_task(TaskKind.screening)
 
-        wrong_kind = await _rejected(case, screening.task_id, CHECK)
-        assert wrong_kind == (
-            f"task {screening.task_id} is a screening task; "
-            "the result given is for a agency_check task"
-        )
-        unknown = str(uuid.uuid4())
-        assert await _rejected(case, unknown, SCREENING) == (
-            f"task {unknown} is not a task of this referral"
-        )
+    wrong_kind = await _rejected(case, screening.task_id, CHECK)
+    assert wrong_kind == (
+        f"task {screening.task_id} is a screening task; the result given is for a agency_check task"
+    )
+    unknown = str(uuid.uuid4())
+    assert await _rejected(case, unknown, SCREENING) == (
+        f"task {unknown} is not a task of this referral"
+    )
 
-        await case.complete_task(screening.task_id, SCREENING)
-        # The same submission again with the same update id returns the first answer...
-        again = await case.complete_task(screening.task_id, SCREENING)
-        assert again.task_id == screening.task_id
-        # ...but a second, different submission for a completed task is refused.
-        with pytest.raises(WorkflowUpdateFailedError) as twice:
-            await case.handle.execute_update(
-                ReferralWorkflow.complete_task,
-                CompleteTaskInput(task_id=screening.task_id, actor="x", result=SCREENING),
-                id=f"another-{uuid.uuid4()}",
-            )
-        assert str(getattr(twice.value.cause, "message", "")) == (
-            f"task {screening.task_id} is already completed"
+    await case.complete_task(screening.task_id, SCREENING)
+    # The same submission again with the same update id returns the first answer...
+    again = await case.complete_task(screening.task_id, SCREENING)
+    assert again.task_id == screening.task_id
+    # ...but a second, different submission for a completed task is refused.
+    with pytest.raises(WorkflowUpdateFailedError) as twice:
+        await case.handle.execute_update(
+            ReferralWorkflow.complete_task,
+            CompleteTaskInput(task_id=screening.task_id, actor="x", result=SCREENING),
+            id=f"another-{uuid.uuid4()}",
         )
-        state = await case.state()
-        assert sum(t.kind is TaskKind.agency_check for t in state.tasks) == 1
-        await case.handle.terminate("test over")
+    assert str(getattr(twice.value.cause, "message", "")) == (
+        f"task {screening.task_id} is already completed"
+    )
+    state = await case.state()
+    assert sum(t.kind is TaskKind.agency_check for t in state.tasks) == 1
+    await case.handle.terminate("test over")
 
 
 async def test_a_decision_must_consider_the_household_and_screen_for_exploitation(
-    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+    new_case: NewCase, pool: asyncpg.Pool
 ) -> None:
-    async with running_worker(dev_env, pool, task_queue):
-        now = await dev_env.get_current_time()
-        details = referral_details(now, categories=(ConcernCategory.missing,))
-        case = await start_case(dev_env, task_queue, details)
-        await case.complete(TaskKind.screening, SCREENING)
-        await case.complete(TaskKind.agency_check, CHECK, agency="police")
-        task = await case.open_task(TaskKind.decision)
+    case = await new_case(categories=(ConcernCategory.missing,))
+    await case.complete(TaskKind.screening, SCREENING)
+    await case.complete(TaskKind.agency_check, CHECK, agency="police")
+    task = await case.open_task(TaskKind.decision)
 
-        no_household = await _rejected(case, task.task_id, decision("nfa", household_considered=[]))
-        assert "household_considered must list every household member" in no_household
-        no_screening = await _rejected(case, task.task_id, decision("nfa"))
-        assert "an exploitation screening (exploitation) is required" in no_screening
-        assert (await case.open_task(TaskKind.decision)).status is TaskStatus.open
+    no_household = await _rejected(case, task.task_id, decision("nfa", household_considered=[]))
+    assert "household_considered must list every household member" in no_household
+    no_screening = await _rejected(case, task.task_id, decision("nfa"))
+    assert "an exploitation screening (exploitation) is required" in no_screening
+    assert (await case.open_task(TaskKind.decision)).status is TaskStatus.open
 
-        screening = ExploitationScreening(risk=ExploitationRisk.significant, indicators=["missing"])
-        await case.complete_task(task.task_id, decision("early_help", exploitation=screening))
-        await case.handle.result()
+    screening = ExploitationScreening(risk=ExploitationRisk.significant, indicators=["missing"])
+    await case.complete_task(task.task_id, decision("early_help", exploitation=screening))
+    await case.handle.result()
 
     async with pool.acquire() as conn:
         kinds = await conn.fetch(
@@ -110,25 +110,16 @@ async def test_a_decision_must_consider_the_household_and_screen_for_exploitatio
     assert ("referrer_told", "referrer") in sent
 
 
-async def test_a_second_referral_of_the_same_child_is_a_re_referral(
-    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
-) -> None:
-    async with running_worker(dev_env, pool, task_queue):
-        now = await dev_env.get_current_time()
-        earlier = now - timedelta(days=200)
-        first = await start_case(
-            dev_env, task_queue, referral_details(earlier, nhs_number="9434765919")
-        )
-        # Same child by name and date of birth, written differently; no NHS number this time.
-        second = await start_case(
-            dev_env, task_queue, referral_details(now, name="  sam   EXAMPLE ")
-        )
-        state = await second.state()
-        screening = await second.open_task(TaskKind.screening)
-        described = await second.handle.describe()
-        first_state = await first.state()
-        for case in (first, second):
-            await case.handle.terminate("test over")
+async def test_a_second_referral_of_the_same_child_is_a_re_referral(new_case: NewCase) -> None:
+    first = await new_case(back_dated=timedelta(days=200), nhs_number="9434765919")
+    # Same child by name and date of birth, written differently; no NHS number this time.
+    second = await new_case(name="  sam   EXAMPLE ")
+    state = await second.state()
+    screening = await second.open_task(TaskKind.screening)
+    described = await second.handle.describe()
+    first_state = await first.state()
+    for case in (first, second):
+        await case.handle.terminate("test over")
 
     assert not first_state.re_referral
     assert state.re_referral
@@ -138,15 +129,13 @@ async def test_a_second_referral_of_the_same_child_is_a_re_referral(
 
 
 async def test_search_attributes_follow_the_case_and_carry_no_personal_data(
-    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+    new_case: NewCase,
 ) -> None:
-    async with running_worker(dev_env, pool, task_queue):
-        now = await dev_env.get_current_time()
-        case = await start_case(dev_env, task_queue, referral_details(now))
-        await case.complete(TaskKind.screening, SCREENING)
-        described = await case.handle.describe()
-        state = await case.state()
-        await case.handle.terminate("test over")
+    case = await new_case()
+    await case.complete(TaskKind.screening, SCREENING)
+    described = await case.handle.describe()
+    state = await case.state()
+    await case.handle.terminate("test over")
 
     attributes = described.typed_search_attributes
     assert attributes.get(sa.STAGE) == "checks"
@@ -162,23 +151,21 @@ async def test_search_attributes_follow_the_case_and_carry_no_personal_data(
 
 
 async def test_two_concurrent_completions_of_one_task_apply_exactly_once(
-    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+    new_case: NewCase, pool: asyncpg.Pool
 ) -> None:
-    async with running_worker(dev_env, pool, task_queue):
-        now = await dev_env.get_current_time()
-        case = await start_case(dev_env, task_queue, referral_details(now))
-        screening = await case.open_task(TaskKind.screening)
-        attempts = [
-            case.handle.execute_update(
-                ReferralWorkflow.complete_task,
-                CompleteTaskInput(task_id=screening.task_id, actor=actor, result=SCREENING),
-                id=f"{actor}-{uuid.uuid4()}",
-            )
-            for actor in ("worker-a", "worker-b")
-        ]
-        results = await asyncio.gather(*attempts, return_exceptions=True)
-        state = await case.state()
-        await case.handle.terminate("test over")
+    case = await new_case()
+    screening = await case.open_task(TaskKind.screening)
+    attempts = [
+        case.handle.execute_update(
+            ReferralWorkflow.complete_task,
+            CompleteTaskInput(task_id=screening.task_id, actor=actor, result=SCREENING),
+            id=f"{actor}-{uuid.uuid4()}",
+        )
+        for actor in ("worker-a", "worker-b")
+    ]
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+    state = await case.state()
+    await case.handle.terminate("test over")
 
     succeeded = [r for r in results if not isinstance(r, BaseException)]
     failed = [r for r in results if isinstance(r, WorkflowUpdateFailedError)]
