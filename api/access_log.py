@@ -13,7 +13,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from api.auth import User
 from api.errors import DATABASE_UNAVAILABLE, error_response
 from core.logs import get_logger
-from store.access import record_access
+from store.access_event import record_access
 
 log = get_logger(__name__)
 

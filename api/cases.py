@@ -15,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from domain.case import CaseState, ReferralSummary
 from domain.referral import workflow_id_for
-from store import inbox
+from store import task as task_store
 from workflows.referral import ReferralWorkflow
 from workflows.validation import CASE_CLOSED, COMPLETION_REJECTED, TASK_NOT_OPEN
 
@@ -46,7 +46,7 @@ async def with_holders(pool: asyncpg.Pool, referral_id: UUID, state: CaseState) 
     """The case with each task's holder filled in from the inbox (the workflow does not track
     claims)."""
     async with pool.acquire() as conn:
-        holders = await inbox.referral_assignees(conn, referral_id)
+        holders = await task_store.referral_assignees(conn, referral_id)
     for task in state.tasks:
         task.assignee = holders.get(task.task_id)
     return state

@@ -21,9 +21,9 @@ from api.errors import ApiError
 from core.settings import Settings
 from domain.calendar import LONDON
 from domain.measures import MAX_PERIOD_DAYS, Period
-from store import inbox
-from store.inbox import InboxTask
-from store.performance import Scope
+from store import task as task_store
+from store.performance.scope import Scope
+from store.task import InboxTask
 
 
 @dataclass
@@ -173,7 +173,7 @@ def task_the_caller_may(rule: TaskRule) -> Callable[..., Awaitable[InboxTask]]:
 
     async def actionable_task(task_id: TaskId, user: Staff, pool: PoolDep) -> InboxTask:
         async with pool.acquire() as conn:
-            task = await inbox.get_task(conn, task_id)
+            task = await task_store.get_task(conn, task_id)
         if task is None:
             raise ApiError(404, "not_found", f"task {task_id} was not found")
         refusal = rule(user, task)

@@ -1,4 +1,4 @@
-"""Benchmark of the performance framework's queries (store/performance.py) on synthetic data.
+"""Benchmark of the performance framework's queries (store/performance/) on synthetic data.
 
 Fills a fresh database with N synthetic referrals received over the last D days, their tasks and
 agency checks (all in SQL with generate_series), runs VACUUM ANALYZE, then times each measure
@@ -36,7 +36,8 @@ from cli.embedded import EmbeddedPostgres
 from domain.calendar import LONDON
 from domain.measures import Period
 from store.migrate import apply_migrations
-from store.performance import MEASURES, Scope, reading
+from store.performance.report import MEASURES
+from store.performance.scope import Scope, reading
 
 # $1 now, $2 days, $3 referrals. Each CTE step derives the next milestone from the last; a
 # milestone later than now has not happened yet (NULL), and nothing after it either.

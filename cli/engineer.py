@@ -191,7 +191,7 @@ async def _audit_reset(
 ) -> None:
     import asyncpg
 
-    from store.audit import insert_audit_event
+    from store.audit_event import insert_audit_event
 
     if settings.database_url is None:
         raise ResetError("set FRONTDOOR_DATABASE_URL: every reset is written to the audit trail")

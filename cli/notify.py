@@ -19,9 +19,9 @@ import typer
 
 from core.logs import configure_logging
 from core.settings import Settings, get_settings
-from store import directory as directory_store
-from store import outbox
-from store.directory import DirectoryEntry, EntryKind, InvalidEntryError
+from store import directory_entry as directory_store
+from store import notification as notification_store
+from store.directory_entry import DirectoryEntry, EntryKind, InvalidEntryError
 
 T = TypeVar("T")
 
@@ -115,7 +115,7 @@ def set_entry(
             await directory_store.set_entry(conn, entry)
             if not requeue:
                 return 0
-            return await outbox.requeue_no_recipient(conn, entry, now=datetime.now(UTC))
+            return await notification_store.requeue_no_recipient(conn, entry, now=datetime.now(UTC))
 
     requeued = _with_connection(work)
     typer.echo(f"set {entry.describe()} -> {entry.mailbox}{' (daily digest)' if digest else ''}")

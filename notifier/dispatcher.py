@@ -1,9 +1,9 @@
 """The notifier: delivers the notification outbox by email, at least once and never silently not.
 
-Each round claims due rows (store/outbox.py, a lease taken with `FOR UPDATE SKIP LOCKED`, so any
-number of notifiers can run side by side), finds each row's mailbox in the directory
-(store/directory.py), and sends one email per row (notifier/mail.py) over SMTP with `aiosmtplib`,
-with no transaction open while it talks to the server. Then it records the outcome:
+Each round claims due rows (store/notification.py, a lease taken with `FOR UPDATE SKIP LOCKED`,
+so any number of notifiers can run side by side), finds each row's mailbox in the directory
+(store/directory_entry.py), and sends one email per row (notifier/mail.py) over SMTP with
+`aiosmtplib`, with no transaction open while it talks to the server. Then it records the outcome:
 
 - sent: `status='sent'`, `sent_at`, and the Message-ID it went out under;
 - no directory entry: `failed` with reason `no_recipient`, for the dashboard; never dropped;
@@ -41,9 +41,9 @@ from notifier.mail import (
     digest_message_id,
     message_id_for,
 )
-from store import outbox
-from store.directory import Directory
-from store.outbox import ClaimedNotification
+from store import notification
+from store.directory_entry import Directory
+from store.notification import Notification
 from store.pool import create_pool
 
 log = get_logger(__name__)
@@ -164,7 +164,7 @@ class Notifier:
         now = self._clock()
         async with self._pool.acquire() as conn:
             async with conn.transaction():
-                claimed = await outbox.claim_due(
+                claimed = await notification.claim_due(
                     conn, claimer=self.claimer, now=now, lease=self._lease, limit=self._batch_size
                 )
             if not claimed:
@@ -197,13 +197,13 @@ class Notifier:
     async def _deliver_digests(self, report: DispatchReport, stop: asyncio.Event | None) -> None:
         now = self._clock()
         async with self._pool.acquire() as conn, conn.transaction():
-            claimed = await outbox.claim_digests(
+            claimed = await notification.claim_digests(
                 conn, claimer=self.claimer, now=now, lease=self._lease
             )
         if not claimed:
             return
         report.claimed += len(claimed)
-        groups: dict[tuple[str, datetime], list[ClaimedNotification]] = {}
+        groups: dict[tuple[str, datetime], list[Notification]] = {}
         for row in claimed:
             assert row.digest_mailbox is not None and row.digest_at is not None  # claim_digests
             groups.setdefault((row.digest_mailbox, row.digest_at), []).append(row)
@@ -251,7 +251,7 @@ class Notifier:
 
     async def _record(
         self,
-        rows: Sequence[ClaimedNotification],
+        rows: Sequence[Notification],
         message_id: str,
         failure: SendFailure | None,
         report: DispatchReport,
@@ -261,7 +261,7 @@ class Notifier:
         attempts = max(row.attempts for row in rows)
         async with self._pool.acquire() as conn:
             if failure is None:
-                report.sent += await outbox.mark_sent(
+                report.sent += await notification.mark_sent(
                     conn, ids, message_id=message_id, now=self._clock()
                 )
                 for row in rows:
@@ -270,9 +270,11 @@ class Notifier:
             exhausted = attempts >= self._settings.notify_max_attempts
             if failure.permanent or exhausted:
                 reason = (
-                    outbox.RECIPIENT_REFUSED if failure.permanent else outbox.ATTEMPTS_EXHAUSTED
+                    notification.RECIPIENT_REFUSED
+                    if failure.permanent
+                    else notification.ATTEMPTS_EXHAUSTED
                 )
-                report.failed += await outbox.mark_failed(
+                report.failed += await notification.mark_failed(
                     conn, ids, reason=reason, error=failure.error, now=self._clock()
                 )
                 for row in rows:
@@ -281,7 +283,7 @@ class Notifier:
                     )
                 return False
             retry_at = self._clock() + backoff(self._settings, attempts)
-            report.retried += await outbox.schedule_retry(
+            report.retried += await notification.schedule_retry(
                 conn, ids, claimer=self.claimer, next_attempt_at=retry_at, error=failure.error
             )
         for row in rows:
@@ -294,45 +296,43 @@ class Notifier:
             )
         return False
 
-    async def _fail_no_recipient(self, row: ClaimedNotification, report: DispatchReport) -> None:
+    async def _fail_no_recipient(self, row: Notification, report: DispatchReport) -> None:
         # Team and role names are the council's structure, not personal data: safe to store.
         error = f"no directory entry for team {row.recipient_team!r} role {row.recipient_role!r}"
         async with self._pool.acquire() as conn:
-            report.failed += await outbox.mark_failed(
+            report.failed += await notification.mark_failed(
                 conn,
                 [row.notification_id],
-                reason=outbox.NO_RECIPIENT,
+                reason=notification.NO_RECIPIENT,
                 error=error,
                 now=self._clock(),
             )
         log.error(
             "notification_failed",
             **_ids(row),
-            reason=outbox.NO_RECIPIENT,
+            reason=notification.NO_RECIPIENT,
             recipient_team=row.recipient_team,
             recipient_role=row.recipient_role,
         )
 
-    async def _fail_abandoned(
-        self, rows: Sequence[ClaimedNotification], report: DispatchReport
-    ) -> None:
+    async def _fail_abandoned(self, rows: Sequence[Notification], report: DispatchReport) -> None:
         # Claimed more often than attempts allow: every claim ended with its dispatcher dying
         # (or crashing on this row) before an outcome was recorded. Stop feeding it dispatchers.
         async with self._pool.acquire() as conn:
-            report.failed += await outbox.mark_failed(
+            report.failed += await notification.mark_failed(
                 conn,
                 [row.notification_id for row in rows],
-                reason=outbox.ATTEMPTS_EXHAUSTED,
+                reason=notification.ATTEMPTS_EXHAUSTED,
                 error="LeaseExpired",
                 now=self._clock(),
             )
         for row in rows:
-            log.error("notification_failed", **_ids(row), reason=outbox.ATTEMPTS_EXHAUSTED)
+            log.error("notification_failed", **_ids(row), reason=notification.ATTEMPTS_EXHAUSTED)
 
-    async def _park(self, row: ClaimedNotification, mailbox: str, report: DispatchReport) -> None:
+    async def _park(self, row: Notification, mailbox: str, report: DispatchReport) -> None:
         digest_at = next_digest_at(self._clock(), self._settings.notify_digest_hour)
         async with self._pool.acquire() as conn:
-            parked = await outbox.park_for_digest(
+            parked = await notification.park_for_digest(
                 conn,
                 row.notification_id,
                 claimer=self.claimer,
@@ -342,14 +342,14 @@ class Notifier:
         report.parked += int(parked)
         log.info("notification_parked_for_digest", **_ids(row), digest_at=digest_at)
 
-    async def _release(self, rows: Sequence[ClaimedNotification], report: DispatchReport) -> None:
+    async def _release(self, rows: Sequence[Notification], report: DispatchReport) -> None:
         async with self._pool.acquire() as conn:
-            report.released += await outbox.release(
+            report.released += await notification.release(
                 conn, [row.notification_id for row in rows], claimer=self.claimer
             )
 
 
-def _ids(row: ClaimedNotification) -> dict[str, str]:
+def _ids(row: Notification) -> dict[str, str]:
     return {
         "notification_id": str(row.notification_id),
         "workflow_id": row.workflow_id,

@@ -22,8 +22,8 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from domain.calendar import LONDON
-from store.notifications import PAYLOAD_KEYS
-from store.outbox import ClaimedNotification
+from domain.notifications import PAYLOAD_KEYS
+from store.notification import Notification
 
 MESSAGE_ID_DOMAIN = "frontdoor"
 
@@ -119,7 +119,7 @@ def payload_lines(payload: dict[str, Any]) -> list[str]:
     return lines
 
 
-def title(notice: ClaimedNotification) -> str:
+def title(notice: Notification) -> str:
     """One line saying what happened, from the kind and codes only."""
     payload = notice.payload
     kind = notice.kind if _CODE.match(notice.kind) else "notification"
@@ -135,7 +135,7 @@ def title(notice: ClaimedNotification) -> str:
     return base
 
 
-def _block(notice: ClaimedNotification, public_base_url: str) -> list[str]:
+def _block(notice: Notification, public_base_url: str) -> list[str]:
     lines = payload_lines(notice.payload)
     link = case_link(public_base_url, notice.payload.get("referral_id"))
     if link:
@@ -158,7 +158,7 @@ def _headers(
 
 
 def build_message(
-    notice: ClaimedNotification, *, sender: str, to: str, public_base_url: str, now: datetime
+    notice: Notification, *, sender: str, to: str, public_base_url: str, now: datetime
 ) -> EmailMessage:
     """The email for one outbox row."""
     heading = title(notice)
@@ -180,7 +180,7 @@ def build_message(
 
 
 def build_digest(
-    notices: Sequence[ClaimedNotification],
+    notices: Sequence[Notification],
     *,
     sender: str,
     to: str,

@@ -1,5 +1,8 @@
 """PostgreSQL through asyncpg: the connection pool, the numbered SQL migrations and their runner,
-and one query module per table or aggregate (task inbox, case read model, audit trail, outbox).
+one query module per table, named for it (`referral`, `task`, `agency_check`, `audit_event`,
+`access_event`, `notification`, `directory_entry`), the performance measures read over several
+of them (`performance/`), and `case_record`, the case store the worker wires into the activities.
 
-Transactions are opened by the caller at the service boundary; query functions take a connection.
+Plain SQL with `$n` parameters. Transactions are opened by the caller at the service boundary;
+query functions take a connection.
 """

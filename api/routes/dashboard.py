@@ -25,7 +25,7 @@ from api.deps import PoolDep, ReportScope, SettingsDep
 from api.errors import ApiError
 from core.settings import Settings
 from domain.calendar import LONDON
-from store.performance import report
+from store.performance.report import report
 
 router = APIRouter(tags=["dashboard"])
 

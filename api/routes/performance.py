@@ -1,6 +1,6 @@
 """`GET /performance`: the performance framework's measures for a period, as JSON or CSV (managers
 only). The measures are defined in docs/performance-framework.md and computed by
-store/performance.py; the period and team asked for are `ReportScope` (api/deps.py, shared with
+store/performance/; the period and team asked for are `ReportScope` (api/deps.py, shared with
 the dashboard); this module owns the CSV layout."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import Manager, PoolDep, ReportScope
 from api.errors import ErrorResponse
 from domain.measures import PerformanceReport
-from store.performance import report
+from store.performance.report import report
 
 router = APIRouter(
     tags=["performance"],

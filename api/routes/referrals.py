@@ -42,8 +42,10 @@ from domain.case import CaseState, Stage
 from domain.policy import Rag
 from domain.referral import ReferralDetails, workflow_id_for
 from domain.tasks import AddInformationInput, agency_team
-from store.access import case_accesses, case_audit_events
-from store.case_list import CaseFilter, agency_has_task, list_cases
+from store.access_event import case_accesses
+from store.audit_event import list_audit_events
+from store.referral import CaseFilter, list_cases
+from store.task import agency_has_task
 from workflows.referral import ReferralWorkflow
 
 log = get_logger(__name__)
@@ -203,12 +205,12 @@ async def referral_audit(referral_id: UUID, _user: Manager, pool: PoolDep) -> Ca
     """The case's audit trail (what the process did) and every access to it (who read or
     changed it, when, from where)."""
     async with pool.acquire() as conn:
-        events = await case_audit_events(conn, workflow_id_for(referral_id))
+        events = await list_audit_events(conn, workflow_id_for(referral_id))
         accesses = await case_accesses(conn, referral_id)
     if not events:
         raise ApiError(404, "not_found", f"referral {referral_id} was not found")
     return CaseAudit(
         referral_id=referral_id,
-        events=[AuditEntry.model_validate(e) for e in events],
+        events=[AuditEntry.model_validate(e.model_dump()) for e in events],
         accesses=[AccessEntry.model_validate(a) for a in accesses],
     )

@@ -49,8 +49,8 @@ from domain.tasks import (
     Team,
     agency_team,
 )
-from store import inbox
-from store.inbox import InboxFilter, InboxTask
+from store import task as task_store
+from store.task import InboxFilter, InboxTask
 from workflows.referral import ReferralWorkflow
 
 log = get_logger(__name__)
@@ -120,7 +120,7 @@ def _check_result_kind(task: InboxTask, body: CompleteTask) -> None:
 async def _explain_not_open_or_held(pool: PoolDep, task_id: UUID) -> ApiError:
     """Why a guarded update of the task's holder changed nothing, read after it."""
     async with pool.acquire() as conn:
-        task = await inbox.get_task(conn, task_id)
+        task = await task_store.get_task(conn, task_id)
     if task is None:
         return ApiError(404, "not_found", f"task {task_id} was not found")
     if not task.is_open:
@@ -138,7 +138,7 @@ async def _explain_not_open_or_held(pool: PoolDep, task_id: UUID) -> ApiError:
 async def _case_closed(pool: PoolDep, task_id: UUID) -> ApiError:
     """The answer to a completion whose workflow no longer runs, with the task's last status."""
     async with pool.acquire() as conn:
-        task = await inbox.get_task(conn, task_id)
+        task = await task_store.get_task(conn, task_id)
     if task is None or task.is_open:
         return ApiError(409, "conflict", f"the case of task {task_id} is closed")
     return ApiError(
@@ -175,7 +175,7 @@ async def list_tasks(
         offset=offset,
     )
     async with pool.acquire() as conn:
-        tasks = await inbox.list_tasks(conn, where)
+        tasks = await task_store.list_tasks(conn, where)
     return TaskPage(items=[_row(task) for task in tasks], limit=limit, offset=offset)
 
 
@@ -201,7 +201,7 @@ async def get_task(
 async def claim_task(task: ActionableTask, user: Staff, pool: PoolDep) -> TaskRow:
     """Take an open task of your team; 409 naming the holder if someone else has it."""
     async with pool.acquire() as conn:
-        claimed = await inbox.claim_task(conn, task.task_id, user.user_id)
+        claimed = await task_store.claim_task(conn, task.task_id, user.user_id)
     if claimed is None:
         raise await _explain_not_open_or_held(pool, task.task_id)
     log.info("task_claimed", task_id=str(task.task_id), referral_id=str(claimed.referral_id))
@@ -213,7 +213,7 @@ async def release_task(task: ReleasableTask, user: Staff, pool: PoolDep) -> Task
     """Give back a task you hold (a manager may release anyone's); it returns to the team."""
     holder = None if user.has(StaffRole.manager) else user.user_id
     async with pool.acquire() as conn:
-        released = await inbox.release_task(conn, task.task_id, holder)
+        released = await task_store.release_task(conn, task.task_id, holder)
     if released is None:
         raise await _explain_not_open_or_held(pool, task.task_id)
     log.info("task_released", task_id=str(task.task_id), referral_id=str(released.referral_id))
@@ -224,7 +224,7 @@ async def release_task(task: ReleasableTask, user: Staff, pool: PoolDep) -> Task
 async def assign_task(task_id: TaskId, body: AssignTask, user: Manager, pool: PoolDep) -> TaskRow:
     """Give an open task to a named member of staff (managers only)."""
     async with pool.acquire() as conn:
-        assigned = await inbox.assign_task(conn, task_id, body.user_id)
+        assigned = await task_store.assign_task(conn, task_id, body.user_id)
     if assigned is None:
         raise await _explain_not_open_or_held(pool, task_id)
     log.info("task_assigned", task_id=str(task_id), referral_id=str(assigned.referral_id))

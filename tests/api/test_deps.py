@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from api.auth import StaffRole, User
 from api.deps import may_release, may_view, may_work
 from domain.tasks import Agency, TaskKind, TaskStatus, Team, agency_team
-from store.inbox import InboxTask
+from store.task import InboxTask
 
 PRACTITIONER = User(user_id="pat", name="Pat", roles=[StaffRole.practitioner])
 MANAGER = User(user_id="mo", name="Mo", roles=[StaffRole.manager])

@@ -23,7 +23,7 @@ from typer.testing import CliRunner, Result
 from cli.main import app
 from core.settings import get_settings
 from domain.records import NotifyInput
-from store.notifications import queue_notification
+from store.notification import queue_notification
 from tests.ports import free_port
 from tests.workers.test_notifier import SmtpServer
 

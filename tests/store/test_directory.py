@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from domain.records import NotifyInput
-from store import outbox
-from store.directory import (
+from store import notification
+from store.directory_entry import (
     Directory,
     DirectoryEntry,
     EntryKind,
@@ -20,7 +20,7 @@ from store.directory import (
     remove_entry,
     set_entry,
 )
-from store.notifications import queue_notification
+from store.notification import queue_notification
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -123,10 +123,10 @@ async def _failed_for_want_of_a_mailbox(pool: asyncpg.Pool, role: str | None) ->
                 occurred_at=datetime.now(UTC),
             ),
         )
-        await outbox.mark_failed(
+        await notification.mark_failed(
             conn,
             [notification_id],
-            reason=outbox.NO_RECIPIENT,
+            reason=notification.NO_RECIPIENT,
             error="no directory entry",
             now=datetime.now(UTC),
         )
@@ -142,19 +142,22 @@ async def test_setting_a_mailbox_requeues_only_the_rows_it_would_have_received(
     now = datetime.now(UTC)
 
     async with pool.acquire() as conn:
-        failed = await outbox.list_undeliverable(conn, reason=outbox.NO_RECIPIENT)
+        failed = await notification.list_undeliverable(conn, reason=notification.NO_RECIPIENT)
         assert {f.notification_id for f in failed} == {team_row, assignee_row, manager_row}
-        assert await outbox.list_undeliverable(conn, reason=outbox.ATTEMPTS_EXHAUSTED) == []
+        assert (
+            await notification.list_undeliverable(conn, reason=notification.ATTEMPTS_EXHAUSTED)
+            == []
+        )
 
         sam = user("sam.patel", "sam.patel@council.example")
-        assert await outbox.requeue_no_recipient(conn, sam, now=now) == 1
+        assert await notification.requeue_no_recipient(conn, sam, now=now) == 1
         inbox = team("front_door_practitioners", "fdp@council.example")
-        assert await outbox.requeue_no_recipient(conn, inbox, now=now) == 1
+        assert await notification.requeue_no_recipient(conn, inbox, now=now) == 1
         pending = await conn.fetch(
             "SELECT notification_id, attempts, failure_reason FROM notification "
             "WHERE status = 'pending'"
         )
-        [still_failed] = await outbox.list_undeliverable(conn)
+        [still_failed] = await notification.list_undeliverable(conn)
 
     assert {r["notification_id"] for r in pending} == {team_row, assignee_row}
     assert {(r["attempts"], r["failure_reason"]) for r in pending} == {(0, None)}

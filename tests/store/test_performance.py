@@ -14,8 +14,9 @@ import asyncpg
 
 from domain.calendar import LONDON, add_working_days
 from domain.measures import Period
-from store import performance
-from store.performance import Scope, reading
+from store.performance.decisions import decisions
+from store.performance.report import MEASURES, report
+from store.performance.scope import Scope, reading
 
 WEEK_1, WEEK_2 = date(2026, 3, 2), date(2026, 3, 9)
 PERIOD = Period(date(2026, 3, 2), date(2026, 3, 15))  # two whole weeks, both in GMT
@@ -109,7 +110,7 @@ class Rows:
 
 async def measure(pool: asyncpg.Pool, name: str, team: str | None = None) -> Any:
     async with pool.acquire() as conn, reading(conn):
-        return await performance.MEASURES[name](conn, Scope(PERIOD, team, NOW))
+        return await MEASURES[name](conn, Scope(PERIOD, team, NOW))
 
 
 def week(result: Any, start: date) -> Any:
@@ -206,7 +207,7 @@ async def test_one_working_day_skips_weekends_bank_holidays_and_keeps_london_tim
         Period(date(2026, 3, 27), date(2026, 12, 24)), None, datetime(2027, 1, 1, tzinfo=UTC)
     )
     async with pool.acquire() as conn, reading(conn):
-        result = await performance.decisions(conn, scope)
+        result = await decisions(conn, scope)
     assert result.period.within_one_working_day.model_dump() == {
         "on_time": 4,
         "late": 4,
@@ -445,7 +446,7 @@ async def test_referrer_told_within_timescale(pool: asyncpg.Pool) -> None:
 
 async def test_the_whole_report_over_an_empty_period(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        result = await performance.report(conn, Scope(PERIOD, None, NOW))
+        result = await report(conn, Scope(PERIOD, None, NOW))
     assert result.decisions.period.within_policy.percent is None
     assert [w.week_start for w in result.visits.weeks] == [WEEK_1, WEEK_2]
     assert result.overdue.total == 0 and result.overdue.oldest is None

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from domain.case import CaseProgress, Stage
-from domain.policy import Rag
+from domain.case import CaseProgress, Deadline, Milestone, Stage
+from domain.policy import DecisionOutcome, Rag
 from domain.records import RegisterReferralInput
-from store.referrals import (
+from domain.tasks import ExploitationRisk
+from store.referral import (
     apply_progress,
     find_earlier_referrals,
     mark_re_referral,
@@ -43,7 +44,7 @@ def referral(
         or CaseProgress(
             revision=1,
             stage=Stage.screening,
-            deadlines={"screening": received_at + timedelta(hours=2)},
+            deadlines={Deadline.screening: received_at + timedelta(hours=2)},
         ),
     )
 
@@ -110,18 +111,17 @@ async def test_progress_applies_only_when_newer(pool: asyncpg.Pool) -> None:
         rag=Rag.red,
         immediate_risk=True,
         escalation_level=2,
-        outcome="strategy_discussion",
-        exploitation_risk="emerging",
+        outcome=DecisionOutcome.strategy_discussion,
+        exploitation_risk=ExploitationRisk.emerging,
         deadlines={
-            "screening": RECEIVED + timedelta(hours=2),
-            "checks": RECEIVED + timedelta(hours=3),
-            "decision": RECEIVED + timedelta(hours=4),
-            "referrer_told": RECEIVED + timedelta(days=3),
-            "strategy_discussion": RECEIVED + timedelta(days=1),
-            "visit": RECEIVED + timedelta(days=2),
-            "agency_check/police": RECEIVED + timedelta(hours=3),
+            Deadline.screening: RECEIVED + timedelta(hours=2),
+            Deadline.checks: RECEIVED + timedelta(hours=3),
+            Deadline.decision: RECEIVED + timedelta(hours=4),
+            Deadline.referrer_told: RECEIVED + timedelta(days=3),
+            Deadline.strategy_discussion: RECEIVED + timedelta(days=1),
+            Deadline.visit: RECEIVED + timedelta(days=2),
         },
-        milestones={"screened": RECEIVED + timedelta(hours=1), "decided": decided},
+        milestones={Milestone.screened: RECEIVED + timedelta(hours=1), Milestone.decided: decided},
     )
     older = CaseProgress(revision=4, stage=Stage.decision, rag=Rag.amber)
     async with pool.acquire() as conn:
@@ -147,7 +147,7 @@ async def test_progress_applies_only_when_newer(pool: asyncpg.Pool) -> None:
     assert row["screened_at"] == RECEIVED + timedelta(hours=1)
     assert row["decided_at"] == decided
     assert row["child_seen_at"] is None and row["closed_at"] is None
-    assert json.loads(row["deadlines"])["agency_check/police"] == "2026-05-22T18:00:00Z"
+    assert json.loads(row["deadlines"])["checks"] == "2026-05-22T18:00:00Z"  # the jsonb copy
     assert json.loads(row["milestones"]) == {
         "screened": "2026-05-22T16:00:00Z",
         "decided": "2026-05-22T17:00:00Z",

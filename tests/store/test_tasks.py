@@ -13,14 +13,8 @@ import pytest
 from domain.case import CaseProgress, Stage
 from domain.records import CloseTaskInput, OpenTaskInput
 from domain.tasks import Agency, TaskKind, TaskStatus, agency_team
-from store.tasks import (
-    close_agency_check,
-    close_task,
-    get_task_assignee,
-    insert_agency_check,
-    insert_task,
-    raise_task_escalation,
-)
+from store.agency_check import close_agency_check, insert_agency_check
+from store.task import close_task, get_task_assignee, insert_task, raise_task_escalation
 
 OPENED = datetime(2026, 5, 22, 15, tzinfo=UTC)
 DUE = OPENED + timedelta(hours=6)

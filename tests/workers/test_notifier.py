@@ -24,13 +24,14 @@ from activities.case import CaseActivities
 from core.settings import Settings, SmtpTls
 from domain.case import CaseProgress, Stage
 from domain.policy import Role
-from domain.records import EscalateInput, NotifyInput
+from domain.records import ApplyWritesInput, EscalateInput, NotifyInput
 from domain.tasks import TaskKind, Team
 from notifier.dispatcher import Notifier, backoff, next_digest_at
 from notifier.mail import digest_message_id, message_id_for
-from store import outbox
-from store.directory import DirectoryEntry, EntryKind, set_entry
-from store.notifications import queue_notification
+from store import notification
+from store.case_record import PgCaseStore
+from store.directory_entry import DirectoryEntry, EntryKind, set_entry
+from store.notification import queue_notification
 from store.pool import create_pool
 from tests.ports import free_port
 
@@ -200,7 +201,10 @@ async def test_an_escalation_is_one_email_to_the_team_manager_without_personal_d
         reason="screening overdue",
         progress=CaseProgress(revision=3, stage=Stage.screening, escalation_level=1),
     )
-    await ActivityEnvironment().run(CaseActivities(pool).escalate, rung)
+    await ActivityEnvironment().run(
+        CaseActivities(PgCaseStore(pool)).apply_writes,
+        ApplyWritesInput(workflow_id=rung.workflow_id, writes=[rung]),
+    )
     # For the team's inbox: free text slipped into allowed keys must not reach an email either.
     await queue(pool, role=None, stage="screening", outcome=CHILD_NAME, rag=CONCERN)
     await directory(
@@ -308,10 +312,10 @@ async def test_no_recipient_fails_visibly_and_is_sent_once_a_mailbox_is_set(
     stored = await row(pool, notification_id)
     assert (stored["status"], stored["failure_reason"]) == ("failed", "no_recipient")
     async with pool.acquire() as conn:
-        [listed] = await outbox.list_undeliverable(conn)
+        [listed] = await notification.list_undeliverable(conn)
         head = team("front_door_practitioners", "hos@council.example", role="head_of_service")
         await set_entry(conn, head)
-        assert await outbox.requeue_no_recipient(conn, head, now=datetime.now(UTC)) == 1
+        assert await notification.requeue_no_recipient(conn, head, now=datetime.now(UTC)) == 1
     assert (listed.notification_id, listed.failure_reason) == (notification_id, "no_recipient")
 
     await notifier.dispatch_once()
@@ -431,10 +435,10 @@ async def test_a_dead_dispatchers_claims_expire_and_end_failed_if_they_keep_dyin
     )
     unlucky = await queue(pool)
     async with pool.acquire() as conn:  # each claim's dispatcher dies before recording anything
-        await outbox.claim_due(conn, claimer="dead", now=clock.now, lease=lease, limit=10)
+        await notification.claim_due(conn, claimer="dead", now=clock.now, lease=lease, limit=10)
         clock.now += lease
         once = await queue(pool)
-        await outbox.claim_due(conn, claimer="dead", now=clock.now, lease=lease, limit=10)
+        await notification.claim_due(conn, claimer="dead", now=clock.now, lease=lease, limit=10)
 
     assert (await survivor.dispatch_once()).claimed == 0  # the leases still hold
     clock.now += lease

@@ -1,9 +1,9 @@
-"""Queries on `access_event` (who read or changed what through the API) and the case's audit
-trail as managers see it. Callers own the connection."""
+"""Queries on `access_event`: who read or changed what through the API (written by the access
+log middleware, api/access_log.py), and every access to a case as managers see it. Callers own
+the connection."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
@@ -47,15 +47,3 @@ async def case_accesses(conn: Conn, referral_id: UUID) -> list[dict[str, Any]]:
         referral_id,
     )
     return [dict(row) for row in rows]
-
-
-async def case_audit_events(conn: Conn, workflow_id: str) -> list[dict[str, Any]]:
-    """The case's audit trail: what the process did (tasks, escalations, notices, resets)."""
-    rows = await conn.fetch(
-        """
-        SELECT occurred_at, kind, step_key, actor, details
-        FROM audit_event WHERE workflow_id = $1 ORDER BY occurred_at, event_id
-        """,
-        workflow_id,
-    )
-    return [{**dict(row), "details": json.loads(row["details"])} for row in rows]

@@ -1,5 +1,7 @@
-"""Queries on `referral`, the case read model. Only activities write it (activities/case.py); the
-workflow owns the case's state and this row follows it, one growing `revision` at a time.
+"""Queries on `referral`, the case read model: the case activities' writes (through
+store/case_record.py) and the managers' list of cases (`list_cases`, filters on codes and times
+only). The workflow owns the case's state and this row follows it, one growing `revision` at a
+time. The performance measures read it too (store/performance/).
 
 Callers open the transaction; every function here runs inside whatever the caller holds.
 """
@@ -7,32 +9,34 @@ Callers open the transaction; every function here runs inside whatever the calle
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from domain.case import CaseProgress
+from domain.case import CaseProgress, Deadline, Milestone
 from domain.records import RegisterReferralInput
 from store.pool import Conn
 
 RE_REFERRAL_WINDOW_DAYS = 365
 """How far back an earlier referral of the same child makes this one a re-referral."""
 
-# CaseProgress dict key -> typed column from 0001. Keys not listed live only in the jsonb copy.
-DEADLINE_COLUMNS: dict[str, str] = {
-    "screening": "screening_due_at",
-    "checks": "checks_due_at",
-    "decision": "decision_due_at",
-    "referrer_told": "referrer_told_due_at",
-    "strategy_discussion": "strategy_due_at",
-    "visit": "visit_due_at",
+# The typed column (0001) of each deadline and milestone; the jsonb copies hold them all.
+DEADLINE_COLUMNS: dict[Deadline, str] = {
+    Deadline.screening: "screening_due_at",
+    Deadline.checks: "checks_due_at",
+    Deadline.decision: "decision_due_at",
+    Deadline.referrer_told: "referrer_told_due_at",
+    Deadline.strategy_discussion: "strategy_due_at",
+    Deadline.visit: "visit_due_at",
 }
-MILESTONE_COLUMNS: dict[str, str] = {
-    "screened": "screened_at",
-    "decided": "decided_at",
-    "referrer_told": "referrer_told_at",
-    "strategy_held": "strategy_held_at",
-    "child_seen": "child_seen_at",
-    "closed": "closed_at",
+MILESTONE_COLUMNS: dict[Milestone, str] = {
+    Milestone.screened: "screened_at",
+    Milestone.decided: "decided_at",
+    Milestone.referrer_told: "referrer_told_at",
+    Milestone.strategy_held: "strategy_held_at",
+    Milestone.child_seen: "child_seen_at",
+    Milestone.closed: "closed_at",
 }
 
 
@@ -164,3 +168,47 @@ async def apply_progress(conn: Conn, workflow_id: str, progress: CaseProgress) -
         *_progress_values(progress),
     )
     return bool(updated)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases to list; None means no filter."""
+
+    stage: str | None = None
+    rag: str | None = None
+    overdue: bool | None = None
+    escalation_level_gte: int | None = None
+    re_referral: bool | None = None
+
+
+# $1 stage, $2 rag, $3 overdue, $4 now, $5 lowest escalation level, $6 re-referral; a NULL
+# filter passes every row. Overdue is something due at or before now.
+_CASES_MATCHING = """
+    FROM referral
+    WHERE ($1::text IS NULL OR stage = $1)
+      AND ($2::text IS NULL OR rag = $2)
+      AND ($3::boolean IS NULL OR coalesce(next_due_at <= $4, false) = $3)
+      AND ($5::integer IS NULL OR escalation_level >= $5)
+      AND ($6::boolean IS NULL OR re_referral = $6)
+"""
+
+
+async def list_cases(
+    conn: Conn, f: CaseFilter, *, now: datetime, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of cases sorted by next due time (cases with nothing due last), and the total."""
+    filters = (f.stage, f.rag, f.overdue, now, f.escalation_level_gte, f.re_referral)
+    rows = await conn.fetch(
+        f"""
+        SELECT referral_id, received_at, stage, rag, next_due_at, escalation_level, re_referral,
+               outcome, coalesce(next_due_at <= $4, false) AS overdue
+        {_CASES_MATCHING}
+        ORDER BY next_due_at ASC NULLS LAST, received_at, referral_id
+        LIMIT $7 OFFSET $8
+        """,
+        *filters,
+        limit,
+        offset,
+    )
+    total = await conn.fetchval(f"SELECT count(*) {_CASES_MATCHING}", *filters)
+    return [dict(row) for row in rows], int(total)

@@ -1,8 +1,9 @@
-"""Delivering the outbox (`notification`): claiming due rows and recording what became of them.
-
-Activities queue rows (store/notifications.py); the notifier (workers/notifier.py) is the only
-writer of the delivery columns, through these functions. A row is `pending` until it is `sent`
-or `failed` (with a `failure_reason` the dashboard lists through `list_undeliverable`).
+"""Queries on `notification`, the outbox, and its row model `Notification`. The case activities
+queue rows (through store/case_record.py), keyed by (workflow id, step key) with an id derived
+from that key (`domain.notifications`, which also checks the payload): a retry queues nothing
+twice. The notifier (notifier/dispatcher.py) is the only writer of the delivery columns: a row
+is `pending` until `sent` or `failed` (with a `failure_reason`, listed by `list_undeliverable`).
+Callers open any transaction.
 
 A claim is a lease, not a lock held across the send: `claim_due` marks rows `claimed_until` in a
 statement of its own (`FOR UPDATE SKIP LOCKED`, so two dispatchers never claim the same row), the
@@ -10,9 +11,8 @@ email goes out with no transaction open, and the outcome is recorded afterwards.
 that dies mid-batch leaves claims that expire, and another dispatcher sends those rows again:
 delivery is at least once, and the stable Message-ID lets the recipient spot the duplicate.
 `attempts` counts claims that were meant to send, so a row that kills its dispatcher still fails
-after the set number of attempts instead of looping for ever.
-
-Every function takes `now` from the caller (the notifier's clock), so tests can move time.
+after the set number of attempts instead of looping for ever. The delivery functions take `now`
+from the caller (the notifier's clock), so tests can move time.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from store.directory import ASSIGNEE_PREFIX, DirectoryEntry, EntryKind
+from domain.notifications import notification_id_for, notification_payload
+from domain.records import NotifyInput
+from store.directory_entry import ASSIGNEE_PREFIX, DirectoryEntry, EntryKind
 from store.pool import Conn
 
 # Only one dispatcher gathers digests at a time, so a digest is never split between two emails
@@ -35,14 +37,11 @@ NO_RECIPIENT = "no_recipient"
 ATTEMPTS_EXHAUSTED = "attempts_exhausted"
 RECIPIENT_REFUSED = "recipient_refused"
 
-_RETURNING = """
-    RETURNING n.notification_id, n.workflow_id, n.step_key, n.kind, n.recipient_team,
-              n.recipient_role, n.payload, n.attempts, n.created_at, n.digest_mailbox, n.digest_at
-"""
 
-
-class ClaimedNotification(BaseModel):
-    """A row this dispatcher holds the lease on; `attempts` includes this one."""
+class Notification(BaseModel):
+    """A row of `notification`: what to send to whom, and where its delivery stands. A claimed
+    row's `attempts` includes the claim; `digest_*` are set while it waits for a digest, the
+    `fail*` columns once it is given up."""
 
     notification_id: UUID
     workflow_id: str
@@ -51,38 +50,82 @@ class ClaimedNotification(BaseModel):
     recipient_team: str
     recipient_role: str | None
     payload: dict[str, Any]
+    status: str
     attempts: int
     created_at: datetime
-    digest_mailbox: str | None = None
-    digest_at: datetime | None = None
-
-
-class UndeliverableNotification(BaseModel):
-    """A row that will not be sent without somebody acting (the dashboard's list)."""
-
-    notification_id: UUID
-    workflow_id: str
-    referral_id: str | None
-    kind: str
-    recipient_team: str
-    recipient_role: str | None
-    failure_reason: str
+    digest_mailbox: str | None
+    digest_at: datetime | None
+    failure_reason: str | None
     last_error: str | None
-    attempts: int
-    created_at: datetime
     failed_at: datetime | None
 
+    @property
+    def referral_id(self) -> str | None:
+        """The case the row is about, as the payload names it."""
+        value = self.payload.get("referral_id")
+        return value if isinstance(value, str) else None
 
-def _claimed(rows: list[Any]) -> list[ClaimedNotification]:
+
+# Every query reads the table as `n` and returns these: the whole `Notification`.
+_COLUMNS = """
+    n.notification_id, n.workflow_id, n.step_key, n.kind, n.recipient_team, n.recipient_role,
+    n.payload, n.status, n.attempts, n.created_at, n.digest_mailbox, n.digest_at,
+    n.failure_reason, n.last_error, n.failed_at
+"""
+
+
+def _rows(rows: list[Any]) -> list[Notification]:
     return [
-        ClaimedNotification.model_validate({**dict(r), "payload": json.loads(r["payload"])})
-        for r in rows
+        Notification.model_validate({**dict(r), "payload": json.loads(r["payload"])}) for r in rows
     ]
+
+
+def _count(status: str) -> int:
+    """The row count of an asyncpg command status such as "UPDATE 3"."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
+# ---- queueing (the case activities) ---------------------------------------------------------
+
+
+async def queue_notification(conn: Conn, notice: NotifyInput) -> UUID:
+    """Queue the notification unless one is queued for the same step; return its id either way.
+
+    Whatever was queued first for the step stays: a retry never changes its recipient.
+    """
+    notification_id = notification_id_for(notice.workflow_id, notice.step_key)
+    await conn.execute(
+        """
+        INSERT INTO notification (notification_id, workflow_id, step_key, kind, recipient_team,
+                                  recipient_role, payload)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+        ON CONFLICT (workflow_id, step_key) DO NOTHING
+        """,
+        notification_id,
+        notice.workflow_id,
+        notice.step_key,
+        notice.kind,
+        notice.recipient_team,
+        notice.recipient_role,
+        json.dumps(notification_payload(notice)),
+    )
+    return notification_id
+
+
+async def get_notification(conn: Conn, notification_id: UUID) -> Notification | None:
+    """The notification with `notification_id`, or None."""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM notification n WHERE n.notification_id = $1", notification_id
+    )
+    return next(iter(_rows(rows)), None)
+
+
+# ---- delivery (the notifier) ----------------------------------------------------------------
 
 
 async def claim_due(
     conn: Conn, *, claimer: str, now: datetime, lease: timedelta, limit: int
-) -> list[ClaimedNotification]:
+) -> list[Notification]:
     """Claim up to `limit` pending rows that are due and not parked for a digest, oldest due
     first, for `lease`; rows another dispatcher holds (locked or leased) are skipped."""
     rows = await conn.fetch(
@@ -98,19 +141,19 @@ async def claim_due(
         UPDATE notification n
         SET claimed_until = $1 + $3::interval, claimed_by = $4, attempts = n.attempts + 1
         FROM due WHERE n.notification_id = due.notification_id
-        {_RETURNING}
+        RETURNING {_COLUMNS}
         """,
         now,
         limit,
         lease,
         claimer,
     )
-    return _claimed(rows)
+    return _rows(rows)
 
 
 async def claim_digests(
     conn: Conn, *, claimer: str, now: datetime, lease: timedelta
-) -> list[ClaimedNotification]:
+) -> list[Notification]:
     """Claim every row whose digest is due, whole digests at a time; [] while another dispatcher
     is gathering. Run inside a transaction: the gathering lock ends with it."""
     if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", DIGEST_LOCK_KEY):
@@ -126,13 +169,13 @@ async def claim_digests(
         UPDATE notification n
         SET claimed_until = $1 + $2::interval, claimed_by = $3, attempts = n.attempts + 1
         FROM due WHERE n.notification_id = due.notification_id
-        {_RETURNING}
+        RETURNING {_COLUMNS}
         """,
         now,
         lease,
         claimer,
     )
-    return sorted(_claimed(rows), key=lambda c: (c.created_at, c.notification_id))
+    return sorted(_rows(rows), key=lambda c: (c.created_at, c.notification_id))
 
 
 async def mark_sent(conn: Conn, ids: list[UUID], *, message_id: str, now: datetime) -> int:
@@ -222,24 +265,24 @@ async def release(conn: Conn, ids: list[UUID], *, claimer: str) -> int:
     return _count(status)
 
 
+# ---- the undeliverable (the dashboard, `frontdoor directory set`) --------------------------
+
+
 async def list_undeliverable(
     conn: Conn, *, limit: int = 100, reason: str | None = None
-) -> list[UndeliverableNotification]:
+) -> list[Notification]:
     """Failed rows, most recently failed first, optionally of one `reason`."""
     rows = await conn.fetch(
-        """
-        SELECT notification_id, workflow_id, payload ->> 'referral_id' AS referral_id, kind,
-               recipient_team, recipient_role, failure_reason, last_error, attempts, created_at,
-               failed_at
-        FROM notification
-        WHERE status = 'failed' AND ($2::text IS NULL OR failure_reason = $2)
-        ORDER BY failed_at DESC NULLS LAST, notification_id
+        f"""
+        SELECT {_COLUMNS} FROM notification n
+        WHERE n.status = 'failed' AND ($2::text IS NULL OR n.failure_reason = $2)
+        ORDER BY n.failed_at DESC NULLS LAST, n.notification_id
         LIMIT $1
         """,
         limit,
         reason,
     )
-    return [UndeliverableNotification.model_validate(dict(r)) for r in rows]
+    return _rows(rows)
 
 
 async def requeue_no_recipient(conn: Conn, entry: DirectoryEntry, *, now: datetime) -> int:
@@ -264,8 +307,3 @@ async def requeue_no_recipient(conn: Conn, entry: DirectoryEntry, *, now: dateti
         *params,
     )
     return _count(status)
-
-
-def _count(status: str) -> int:
-    """The row count of an asyncpg command status such as "UPDATE 3"."""
-    return int(status.rsplit(" ", 1)[-1])

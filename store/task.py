@@ -1,20 +1,25 @@
-"""The inbox as the API sees it: listing tasks, reading one, and who holds it (claim, release,
-assign). Activities open and close tasks (store/tasks.py); the only column written here is
-`assignee`, and only on an open task.
+"""Queries on `task`, the inbox staff list and claim their work from, and its row model
+`InboxTask`.
 
-Each claim, release and assignment is one guarded UPDATE, so two people acting at once cannot
-both win. Callers own the connection; nothing here opens a transaction it does not need.
+Only the case activities open, close and escalate tasks (through store/case_record.py); the API
+lists and reads them and writes one column, `assignee` (claim, release, assign), and only on an
+open task. Every write is keyed by the task id (or (workflow id, step key)) and guarded by the
+row's state: a retried activity changes nothing twice, and of two people claiming at once only
+one wins. Callers own the connection and open any transaction.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
+from domain.records import CloseTaskInput, OpenTaskInput
 from domain.tasks import Agency, TaskKind, TaskStatus
 from store.pool import Conn
 
@@ -41,18 +46,6 @@ class InboxTask(BaseModel):
         return self.status is TaskStatus.open
 
 
-# Open and past its due time; `now()` is the database's clock, the same for every row listed.
-_OVERDUE = "(status = 'open' AND due_at <= now())"
-_COLUMNS = f"""
-    task_id, referral_id, workflow_id, kind, team, agency, status, assignee, due_at,
-    escalation_level, opened_at, closed_at, {_OVERDUE} AS overdue
-"""
-
-
-def _task(row: asyncpg.Record | None) -> InboxTask | None:
-    return None if row is None else InboxTask.model_validate(dict(row))
-
-
 @dataclass(frozen=True)
 class InboxFilter:
     """What to list. `teams` None means every team; every other None means no filter."""
@@ -65,6 +58,96 @@ class InboxFilter:
     overdue: bool | None = None
     limit: int = 50
     offset: int = 0
+
+
+# Open and past its due time; `now()` is the database's clock, the same for every row listed.
+_OVERDUE = "(status = 'open' AND due_at <= now())"
+_COLUMNS = f"""
+    task_id, referral_id, workflow_id, kind, team, agency, status, assignee, due_at,
+    escalation_level, opened_at, closed_at, {_OVERDUE} AS overdue
+"""
+
+
+def _task(row: asyncpg.Record | None) -> InboxTask | None:
+    return None if row is None else InboxTask.model_validate(dict(row))
+
+
+def task_step_key(task_id: str) -> str:
+    """The step key of a task's inbox row."""
+    return f"task/{task_id}"
+
+
+def task_uuid(task_id: str | UUID) -> UUID:
+    """The task id as the uuid the `task_id` column holds; ValueError if it is not one."""
+    return task_id if isinstance(task_id, UUID) else UUID(task_id)
+
+
+# ---- the case activities' writes ------------------------------------------------------------
+
+
+async def insert_task(conn: Conn, task: OpenTaskInput) -> bool:
+    """Open the task in the inbox unless it is there already; True if this call inserted it."""
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO task (task_id, referral_id, workflow_id, step_key, kind, team, agency,
+                          due_at, opened_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (workflow_id, step_key) DO NOTHING
+        RETURNING true
+        """,
+        task_uuid(task.task_id),
+        task.referral_id,
+        task.workflow_id,
+        task_step_key(task.task_id),
+        task.kind.value,
+        task.team,
+        task.agency.value if task.agency is not None else None,
+        task.due_at,
+        task.opened_at,
+    )
+    return bool(inserted)
+
+
+async def close_task(conn: Conn, close: CloseTaskInput) -> bool:
+    """Close the task if it is still open; True if this call closed it. A task already closed
+    (by a retry of this call, or by anything else first) keeps its first closing."""
+    if close.status is TaskStatus.open:
+        raise ValueError("a task is closed as completed, cancelled or superseded, not open")
+    closed = await conn.fetchval(
+        """
+        UPDATE task
+        SET status = $3, closed_at = $4, completed_by = $5, summary = $6::jsonb
+        WHERE task_id = $1 AND workflow_id = $2 AND status = 'open'
+        RETURNING true
+        """,
+        task_uuid(close.task_id),
+        close.workflow_id,
+        close.status.value,
+        close.closed_at,
+        close.actor,
+        json.dumps(to_jsonable_python(close.summary)),
+    )
+    return bool(closed)
+
+
+async def raise_task_escalation(conn: Conn, task_id: str | UUID, level: int) -> None:
+    """Raise the task's escalation level to `level`; a lower or repeated level changes nothing."""
+    await conn.execute(
+        "UPDATE task SET escalation_level = GREATEST(escalation_level, $2) WHERE task_id = $1",
+        task_uuid(task_id),
+        level,
+    )
+
+
+async def get_task_assignee(conn: Conn, task_id: str | UUID) -> str | None:
+    """Who has claimed the task, or None if nobody has (or there is no such task)."""
+    assignee: str | None = await conn.fetchval(
+        "SELECT assignee FROM task WHERE task_id = $1", task_uuid(task_id)
+    )
+    return assignee
+
+
+# ---- the API's reads and its one write, `assignee` ------------------------------------------
 
 
 async def list_tasks(conn: Conn, where: InboxFilter) -> list[InboxTask]:
@@ -154,3 +237,14 @@ async def referral_assignees(conn: Conn, referral_id: UUID) -> dict[str, str]:
         referral_id,
     )
     return {str(row["task_id"]): row["assignee"] for row in rows}
+
+
+async def agency_has_task(conn: Conn, workflow_id: str, team: str) -> bool:
+    """Whether a partner's team was asked anything on this case."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM task WHERE workflow_id = $1 AND team = $2)",
+            workflow_id,
+            team,
+        )
+    )

@@ -1,8 +1,8 @@
 """Queries on `directory_entry`: which mailbox a team, a role in a team, or a member of staff reads.
 
 Maintained by `frontdoor directory set|list|remove` (cli/notify.py) and read by the notifier
-(workers/notifier.py), which resolves each outbox row to one entry with `resolve`. Staff and team
-mailboxes only: no child's or family's contact lives here. Callers open any transaction.
+(notifier/dispatcher.py), which resolves each outbox row to one entry with `resolve`. Staff and
+team mailboxes only: no child's or family's contact lives here. Callers open any transaction.
 
 How a row of the outbox finds its mailbox (the rules `resolve` applies):
 

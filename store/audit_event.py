@@ -1,4 +1,7 @@
-"""Queries on `audit_event`, the append-only trail. Inserts are keyed by (workflow id, step key)."""
+"""Queries on `audit_event`, the append-only trail of what the process did to a case (tasks,
+escalations, notices, resets), with `domain.audit.AuditEvent` as its row model. Inserts are keyed
+by (workflow id, step key); the case activities, and `frontdoor engineer reset`, write it; the
+managers' audit view reads it. Callers own the connection."""
 
 from __future__ import annotations
 

@@ -1,0 +1,42 @@
+"""The whole performance report: every measure by name (`MEASURES`, in the report's order) and
+`report`, which reads them all from one snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from domain import measures as m
+from store.performance.agency_checks import agency_checks, agency_return_times
+from store.performance.decisions import decisions, time_to_decision
+from store.performance.outcomes import conversion, re_referrals, referrer_told
+from store.performance.overdue import overdue
+from store.performance.scope import Scope, reading
+from store.performance.visits import visits
+from store.pool import Conn
+
+MEASURES: dict[str, Callable[[Conn, Scope], Awaitable[object]]] = {
+    "decisions": decisions,
+    "time_to_decision": time_to_decision,
+    "agency_checks": agency_checks,
+    "agency_return_times": agency_return_times,
+    "visits": visits,
+    "overdue": overdue,
+    "re_referrals": re_referrals,
+    "conversion": conversion,
+    "referrer_told": referrer_told,
+}
+"""Every measure by name, in the report's order (the benchmark times them one by one)."""
+
+
+async def report(conn: Conn, scope: Scope) -> m.PerformanceReport:
+    """Every measure for `scope`, read from one snapshot."""
+    async with reading(conn):
+        results = {name: await measure(conn, scope) for name, measure in MEASURES.items()}
+    period = m.ReportPeriod(
+        from_=scope.period.start,
+        to=scope.period.end,
+        team=scope.team,
+        weeks=scope.period.weeks,
+        generated_at=scope.now,
+    )
+    return m.PerformanceReport.model_validate({"period": period, **results})
