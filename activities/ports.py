@@ -15,9 +15,17 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from core.sealing import Sealed
 from domain.audit import AuditEvent, AuditEventRecorded
 from domain.case import CaseProgress
-from domain.records import CloseTaskInput, NotifyInput, OpenTaskInput, RegisterReferralInput
+from domain.record import ChildKeys
+from domain.records import (
+    CloseTaskInput,
+    NotifyInput,
+    OpenTaskInput,
+    RecordEntryInput,
+    RegisterReferralInput,
+)
 
 
 class QueuedRecipient(Protocol):
@@ -34,14 +42,10 @@ class CaseTransaction(Protocol):
     """The writes and reads of one case step, in one open transaction."""
 
     async def earlier_referrals(
-        self,
-        referral_id: UUID,
-        received_at: datetime,
-        nhs_number: str | None,
-        match_key: str | None,
+        self, referral_id: UUID, received_at: datetime, keys: ChildKeys
     ) -> list[UUID]: ...
 
-    async def insert_referral(self, referral: RegisterReferralInput) -> bool: ...
+    async def insert_referral(self, referral: RegisterReferralInput, keys: ChildKeys) -> bool: ...
 
     async def mark_re_referral(self, workflow_id: str) -> None: ...
 
@@ -66,6 +70,10 @@ class CaseTransaction(Protocol):
     async def queued_recipient(self, notification_id: UUID) -> QueuedRecipient | None: ...
 
     async def insert_audit_event(self, event: AuditEvent) -> AuditEventRecorded: ...
+
+    async def insert_entry(self, entry: RecordEntryInput, sealed: Sealed) -> bool:
+        """An entry of the case record, its body sealed; False if the step already wrote it."""
+        ...
 
 
 class CaseStore(Protocol):

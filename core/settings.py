@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         default=None,
         description="AES-256 keys for Temporal payloads, `id:base64key,...`; the first encrypts",
     )
+    identifier_key: SecretStr | None = Field(
+        default=None,
+        description="key of the keyed identifiers (HMAC) that match a child across referrals; "
+        "unset in development uses a key made once in the state folder",
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # Worker tuning (workers/worker.py; measured in docs/performance.md).
     worker_sandbox: bool = Field(

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from domain.policy import DecisionOutcome, Rag, Role, StrategyOutcome
+from domain.policy import DecisionOutcome, Rag, Role, Rung, StrategyOutcome
 from domain.tasks import Agency, ExploitationRisk, TaskKind, TaskResult, TaskStatus
 
 
@@ -212,3 +212,28 @@ def public_summary(result: TaskResult | None) -> dict[str, Any]:
             return {"child_seen": result.child_seen}
         case "review_new_information":
             return {"rag": result.rag}
+
+
+class CarriedTask(BaseModel):
+    """A task as a run hands it to the next: its view, its ladder and the rungs already fired."""
+
+    view: TaskView
+    rungs: list[Rung]
+    fired: list[int] = Field(default_factory=list)
+    in_inbox: bool = False
+
+
+class CarriedCase(BaseModel):
+    """What a case's run hands to the next when it continues as new: the process state only
+    (ids, codes, instants, counters), never what staff wrote, so it stays small."""
+
+    state: CaseState
+    tasks: list[CarriedTask]
+    revision: int
+    checks_version: int = 0
+    information_items: int = 0
+    # The decision's deadline as computed at screening, and under which RAG.
+    decision_due_rag: Rag | None = None
+    decision_due_at: datetime | None = None
+    decision_rungs: list[Rung] = Field(default_factory=list)
+    runs: int = 1

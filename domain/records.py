@@ -1,5 +1,5 @@
-"""Inputs and results of the activities the referral workflow calls. They carry ids, codes and
-instants; the only personal data are the child's matching keys, which stay in PostgreSQL."""
+"""Inputs and results of the activities the referral workflow calls. Most carry ids, codes and
+instants; the intake and record entries carry what staff wrote, which the activity seals."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 
 from domain.case import CaseProgress
 from domain.policy import Rag, Role, Rung, Step
+from domain.record import EntryKind
+from domain.referral import ReferralDetails
 from domain.tasks import Agency, TaskKind, TaskStatus
 
 
@@ -40,13 +42,15 @@ class ComputeDuesResult(BaseModel):
 
 
 class RegisterReferralInput(BaseModel):
+    """The case row and the intake as taken in; the activity keys the child's identifiers and
+    seals the intake (the workflow's history keeps it only in the workflow's own input)."""
+
     workflow_id: str
     referral_id: UUID
     received_at: datetime
     source: str
     policy_version: str
-    nhs_number: str | None = None
-    match_key: str | None = None
+    details: ReferralDetails
     progress: CaseProgress
 
 
@@ -125,8 +129,28 @@ class RecordProgressInput(BaseModel):
     progress: CaseProgress
 
 
+class RecordEntryInput(BaseModel):
+    """An entry of the case record (domain.record), written with the step's other writes. `body`
+    is what staff gave, sealed by the activity; the workflow passes it on and keeps none of it."""
+
+    write: Literal["record_entry"] = "record_entry"
+    workflow_id: str
+    referral_id: UUID
+    step_key: str
+    kind: EntryKind
+    task_id: str | None = None
+    actor: str | None = None
+    occurred_at: datetime
+    body: dict[str, Any] = Field(default_factory=dict)
+
+
 CaseWrite = Annotated[
-    OpenTaskInput | CloseTaskInput | EscalateInput | NotifyInput | RecordProgressInput,
+    OpenTaskInput
+    | CloseTaskInput
+    | EscalateInput
+    | NotifyInput
+    | RecordProgressInput
+    | RecordEntryInput,
     Field(discriminator="write"),
 ]
 """One write of a case step; `write` names which."""

@@ -6,7 +6,6 @@ API; never into workflow ids, search attributes or logs.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from datetime import date, datetime
@@ -16,6 +15,7 @@ from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
 
+from domain.case import CarriedCase
 from domain.editions import DEFAULT_POLICY_VERSION
 from domain.inputs import InputModel
 
@@ -169,6 +169,8 @@ class ReferralInput(InputModel):
     referral_id: UUID
     policy_version: str = DEFAULT_POLICY_VERSION
     details: ReferralDetails
+    # Set when a run continues as new: the case as the last run left it.
+    carried: CarriedCase | None = None
 
     @property
     def workflow_id(self) -> str:
@@ -180,12 +182,12 @@ def workflow_id_for(referral_id: UUID) -> str:
     return f"referral-{referral_id}"
 
 
-def child_match_key(child: Child) -> str | None:
-    """A one-way key of the child's normalised name and date of birth, for finding earlier
-    referrals of the same child without keeping the name in the read model."""
+def child_match_value(child: Child) -> str | None:
+    """The child's normalised name and date of birth (or expected due date), the value whose
+    keyed identifier finds earlier referrals of the same child; None without a date."""
     born = child.date_of_birth or child.expected_due_date
     if born is None:
         return None
     folded = unicodedata.normalize("NFKD", child.name).encode("ascii", "ignore").decode()
     name = " ".join(re.sub(r"[^a-z ]", " ", folded.lower()).split())
-    return hashlib.sha256(f"{name}|{born.isoformat()}".encode()).hexdigest()
+    return f"{name}|{born.isoformat()}"

@@ -15,8 +15,17 @@ import asyncpg
 
 from domain.audit import AuditEvent, AuditEventRecorded
 from domain.case import CaseProgress
-from domain.records import CloseTaskInput, NotifyInput, OpenTaskInput, RegisterReferralInput
+from core.sealing import Sealed
+from domain.record import ChildKeys
+from domain.records import (
+    CloseTaskInput,
+    NotifyInput,
+    OpenTaskInput,
+    RecordEntryInput,
+    RegisterReferralInput,
+)
 from store import agency_check as agency_check_store
+from store import case_entry as case_entry_store
 from store import audit_event as audit_event_store
 from store import notification as notification_store
 from store import referral as referral_store
@@ -32,18 +41,14 @@ class PgCaseTransaction:
         self._conn = conn
 
     async def earlier_referrals(
-        self,
-        referral_id: UUID,
-        received_at: datetime,
-        nhs_number: str | None,
-        match_key: str | None,
+        self, referral_id: UUID, received_at: datetime, keys: ChildKeys
     ) -> list[UUID]:
         return await referral_store.find_earlier_referrals(
-            self._conn, referral_id, received_at, nhs_number, match_key
+            self._conn, referral_id, received_at, keys
         )
 
-    async def insert_referral(self, referral: RegisterReferralInput) -> bool:
-        return await referral_store.upsert_referral(self._conn, referral)
+    async def insert_referral(self, referral: RegisterReferralInput, keys: ChildKeys) -> bool:
+        return await referral_store.upsert_referral(self._conn, referral, keys)
 
     async def mark_re_referral(self, workflow_id: str) -> None:
         await referral_store.mark_re_referral(self._conn, workflow_id)
@@ -77,6 +82,20 @@ class PgCaseTransaction:
 
     async def insert_audit_event(self, event: AuditEvent) -> AuditEventRecorded:
         return await audit_event_store.insert_audit_event(self._conn, event)
+
+
+    async def insert_entry(self, entry: RecordEntryInput, sealed: Sealed) -> bool:
+        return await case_entry_store.insert_entry(
+            self._conn,
+            referral_id=entry.referral_id,
+            workflow_id=entry.workflow_id,
+            step_key=entry.step_key,
+            kind=entry.kind,
+            task_id=UUID(entry.task_id) if entry.task_id else None,
+            actor=entry.actor,
+            occurred_at=entry.occurred_at,
+            sealed=sealed,
+        )
 
 
 class PgCaseStore:

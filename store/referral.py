@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.case import CaseProgress, Deadline, Milestone
+from domain.record import ChildKeys
 from domain.records import RegisterReferralInput
 from store.pool import Conn
 
@@ -65,9 +66,9 @@ def _progress_values(progress: CaseProgress) -> list[object]:
     ]
 
 
-async def upsert_referral(conn: Conn, referral: RegisterReferralInput) -> bool:
-    """Insert the case row with its first progress; do nothing if it exists (a retried
-    registration). True if this call inserted it."""
+async def upsert_referral(conn: Conn, referral: RegisterReferralInput, keys: ChildKeys) -> bool:
+    """Insert the case row with its first progress and the child's keyed identifiers; do
+    nothing if it exists (a retried registration). True if this call inserted it."""
     inserted = await conn.fetchval(
         """
         INSERT INTO referral (
@@ -78,14 +79,14 @@ async def upsert_referral(conn: Conn, referral: RegisterReferralInput) -> bool:
             screened_at, decided_at, referrer_told_at, strategy_held_at, child_seen_at, closed_at,
             next_due_at,
             referral_id, policy_version, received_at, source_code,
-            child_nhs_number, child_match_key
+            child_nhs_number, child_match_key, child_adult_on
         )
         VALUES (
             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
             $13, $14, $15, $16, $17, $18,
             $19, $20, $21, $22, $23, $24,
             $25,
-            $26, $27, $28, $29, $30, $31
+            $26, $27, $28, $29, $30, $31, $32
         )
         ON CONFLICT DO NOTHING
         RETURNING true
@@ -96,8 +97,9 @@ async def upsert_referral(conn: Conn, referral: RegisterReferralInput) -> bool:
         referral.policy_version,
         referral.received_at,
         referral.source,
-        referral.nhs_number,
-        referral.match_key,
+        keys.nhs,
+        keys.name_dob,
+        keys.adult_on,
     )
     return bool(inserted)
 
@@ -112,16 +114,13 @@ async def mark_re_referral(conn: Conn, workflow_id: str) -> None:
 
 
 async def find_earlier_referrals(
-    conn: Conn,
-    referral_id: UUID,
-    received_at: datetime,
-    nhs_number: str | None,
-    match_key: str | None,
+    conn: Conn, referral_id: UUID, received_at: datetime, keys: ChildKeys
 ) -> list[UUID]:
-    """Other referrals of the same child (same NHS number, or same name-and-birth match key)
-    received in the 365 days up to `received_at`, newest first. The boundary instant 365 days
-    before counts; referrals received at or after `received_at` are not earlier."""
-    if nhs_number is None and match_key is None:
+    """Other referrals of the same child (the same keyed NHS number, or the same keyed name and
+    date of birth) received in the 365 days up to `received_at`, newest first. The boundary
+    instant 365 days before counts; referrals received at or after `received_at` are not
+    earlier."""
+    if keys.nhs is None and keys.name_dob is None:
         return []
     rows = await conn.fetch(
         """
@@ -134,8 +133,8 @@ async def find_earlier_referrals(
         """,
         referral_id,
         received_at,
-        nhs_number,
-        match_key,
+        keys.nhs,
+        keys.name_dob,
         RE_REFERRAL_WINDOW_DAYS,
     )
     return [row["referral_id"] for row in rows]

@@ -40,6 +40,9 @@ from store.pool import create_pool
 TEST_PAYLOAD_KEYS = SecretStr("test-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 os.environ.setdefault("FRONTDOOR_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS.get_secret_value())
 os.environ.setdefault("FRONTDOOR_DEV_MODE", "true")
+# The key of the case record's keyed identifiers (HMAC), likewise.
+TEST_IDENTIFIER_KEY = SecretStr("test-identifier-key-0123456789abcdef0123456789")
+os.environ.setdefault("FRONTDOOR_IDENTIFIER_KEY", TEST_IDENTIFIER_KEY.get_secret_value())
 # Workflow code always runs in the sandbox under test, whatever a production worker is set to.
 os.environ["FRONTDOOR_WORKER_SANDBOX"] = "true"
 TEST_CONVERTER = data_converter(Settings(payload_keys=TEST_PAYLOAD_KEYS, dev_mode=True))

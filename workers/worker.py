@@ -15,8 +15,10 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.case import CaseActivities
+from activities.record import CaseRecord
 from activities.deadlines import compute_dues
 from core.logs import get_logger
+from core.sealing import record_sealer
 from core.settings import Settings
 from core.temporal import connect, ensure_search_attributes
 from store.case_record import PgCaseStore
@@ -37,6 +39,7 @@ PASSTHROUGH_MODULES = (
     "workflows.events",
     "workflows.information",
     "workflows.ladder",
+    "workflows.retries",
     "workflows.stages",
     "workflows.tasks",
     "workflows.validation",
@@ -69,9 +72,10 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def activities_for(pool: asyncpg.Pool) -> list[Callable[..., Any]]:
-    """Every activity the workflows call, bound to the case store over the worker's pool."""
-    case = CaseActivities(PgCaseStore(pool))
+def activities_for(pool: asyncpg.Pool, settings: Settings) -> list[Callable[..., Any]]:
+    """Every activity the workflows call, bound to the case store over the worker's pool and
+    sealing the case record with the settings' keys."""
+    case = CaseActivities(PgCaseStore(pool), CaseRecord(record_sealer(settings)))
     return [case.register_referral, case.apply_writes, compute_dues]
 
 
@@ -108,7 +112,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=list(workflows),
-        activities=activities_for(pool),
+        activities=activities_for(pool, tuning),
         workflow_runner=sandbox_runner() if tuning.worker_sandbox else UnsandboxedWorkflowRunner(),
         **worker_options(tuning),
     )

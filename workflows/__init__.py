@@ -1,6 +1,7 @@
 """Temporal workflows: `ReferralWorkflow` (`referral`) and the small parts it is composed of:
 the pure case model (`case`), the writer that is the only code calling activities (`writer`),
-the tasks and their escalation ladders (`tasks`, `ladder`), the transitions (`stages`,
+the tasks and their escalation ladders (`tasks`, `ladder`), the activity calls' timeouts and
+retries (`retries`), the transitions (`stages`,
 `information`), the events the run loop handles (`events`) and the completion checks
 (`validation`).
 

@@ -16,6 +16,8 @@ from temporalio.common import SearchAttributeUpdate
 from core import search_attributes as sa
 from domain.case import (
     MET_BY,
+    CarriedCase,
+    CarriedTask,
     CaseProgress,
     CaseState,
     Milestone,
@@ -24,10 +26,13 @@ from domain.case import (
     TaskView,
     TimelineEntry,
 )
-from domain.policy import Rung
+from domain.policy import Rag, Rung, Step
+from domain.records import ComputeDueInput, ComputeDueResult
 from domain.referral import ReferralInput
 from domain.tasks import TaskKind, TaskStatus
 
+# The live timeline keeps this many latest lines, so the query's answer stays small.
+TIMELINE_LINES = 100
 # The progress fields that are the case state's own (the rest the case model computes).
 _STATE_FIELDS = frozenset(CaseProgress.model_fields) - {"revision", "next_due_at"}
 
@@ -68,7 +73,50 @@ class Case:
         self.revision = 0
         # Bumped when a check closes or the checks' deadline moves, to wake the checks window.
         self.checks_version = 0
+        # Items of new information taken in so far (each one's key in the case record).
+        self.information_items = 0
+        # The decision's deadline as computed at screening, and under which RAG: reused when
+        # the decision opens under the same RAG, instead of computed again.
+        self.decision_due: tuple[Rag, ComputeDueResult] | None = None
+        # Which run of the case this is (1, then one more each time it continues as new).
+        self.runs = 1
         self._published: tuple[Any, ...] | None = None
+        if params.carried is not None:
+            self._restore(params.carried)
+
+    def _restore(self, carried: CarriedCase) -> None:
+        self.state = carried.state
+        self.tasks = {
+            t.view.task_id: TrackedTask(
+                view=t.view, rungs=t.rungs, fired=set(t.fired), in_inbox=t.in_inbox
+            )
+            for t in carried.tasks
+        }
+        self.revision = carried.revision
+        self.checks_version = carried.checks_version
+        self.information_items = carried.information_items
+        if carried.decision_due_rag is not None and carried.decision_due_at is not None:
+            due = ComputeDueResult(due_at=carried.decision_due_at, rungs=carried.decision_rungs)
+            self.decision_due = (carried.decision_due_rag, due)
+        self.runs = carried.runs + 1
+
+    def carry(self) -> CarriedCase:
+        """The case as this run leaves it, for the next run (continue-as-new)."""
+        rag, due = self.decision_due if self.decision_due else (None, None)
+        return CarriedCase(
+            state=self.state.model_copy(deep=True),
+            tasks=[
+                CarriedTask(view=t.view, rungs=t.rungs, fired=sorted(t.fired), in_inbox=t.in_inbox)
+                for t in self.tasks.values()
+            ],
+            revision=self.revision,
+            checks_version=self.checks_version,
+            information_items=self.information_items,
+            decision_due_rag=rag,
+            decision_due_at=due.due_at if due else None,
+            decision_rungs=due.rungs if due else [],
+            runs=self.runs,
+        )
 
     # ---- tasks ----------------------------------------------------------------------------
 
@@ -95,10 +143,31 @@ class Case:
     def open_dues(self) -> list[datetime]:
         return [t.view.due_at for t in self.tasks.values() if t.is_open]
 
+    def due_input(
+        self,
+        step: Step,
+        counts_from: datetime,
+        *,
+        rag: Rag | None = None,
+        outcome: str | None = None,
+    ) -> ComputeDueInput:
+        """A deadline to ask for, under the policy edition the case started with."""
+        return ComputeDueInput(
+            policy_version=self.state.policy_version,
+            step=step,
+            counts_from=counts_from,
+            rag=rag,
+            outcome=outcome,
+        )
+
     # ---- what the case shows and records --------------------------------------------------
 
     def note(self, at: datetime, event: str, detail: str = "") -> None:
-        self.state.timeline.append(TimelineEntry(at=at, event=event, detail=detail))
+        """A line of the live timeline: codes and counts, never what staff wrote (that is in the
+        case record), and only the latest lines (the record keeps the whole chronology)."""
+        timeline = self.state.timeline
+        timeline.append(TimelineEntry(at=at, event=event, detail=detail))
+        del timeline[:-TIMELINE_LINES]
 
     def raise_escalation(self, task: TrackedTask, level: int) -> None:
         """A rung above the reminder raises the task's level and the case's highest."""

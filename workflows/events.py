@@ -29,6 +29,8 @@ class InformationAdded(Event):
     """New information about the child arrived."""
 
     info: AddInformationInput
+    # The review task the item went to (opened for it, or already open).
+    review_task_id: str | None = None
 
 
 @dataclass(kw_only=True)

@@ -1,5 +1,6 @@
-"""New information about a child on an open case: on the timeline, a review task to re-rate,
-and a higher RAG that brings forward the deadlines still ahead (nothing ever moves later)."""
+"""New information about a child on an open case: into the case record, one review task to
+re-rate however many items arrive, and a higher RAG that brings forward the deadlines still
+ahead (nothing ever moves later)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.case import Deadline, Milestone
     from domain.policy import Rag, Step
+    from domain.record import EntryKind
     from domain.tasks import ReviewResult, TaskKind, Team
     from workflows.case import Case
     from workflows.events import InformationAdded
@@ -26,22 +28,37 @@ class NewInformation:
         self.tasks = tasks
 
     async def on_added(self, event: InformationAdded) -> None:
+        """Into the case record, and to the one open review task (opened if there is none):
+        however many items arrive, one task and one notification."""
         now = workflow.now()
-        info = event.info
-        self.case.note(now, "information_added", f"from {info.source}: {info.text}")
-        review_id = await self.tasks.open(
-            TaskKind.review_new_information, Team.practitioners, Step.review_new_information, now
-        )
-        event.opened = [review_id]
-        self.tasks.writer.record("information_added", f"information/{review_id}", info.actor, now)
+        self._record(event)
+        waiting = self.case.open_of(TaskKind.review_new_information)
+        if waiting:
+            review_id = waiting[0].view.task_id
+        else:
+            review_id = await self.tasks.open(
+                TaskKind.review_new_information,
+                Team.practitioners,
+                Step.review_new_information,
+                now,
+            )
+            event.opened = [review_id]
+        event.review_task_id = review_id
 
     def after_close(self, event: InformationAdded) -> None:
         """Information accepted just before the case closed: recorded, never dropped."""
-        now = workflow.now()
-        info = event.info
-        self.case.note(now, "information_added", f"from {info.source}: {info.text}")
-        key = f"information/late/{self.case.revision}"
-        self.tasks.writer.record("information_added", key, info.actor, now)
+        self._record(event)
+
+    def _record(self, event: InformationAdded) -> None:
+        now, info = workflow.now(), event.info
+        self.case.information_items += 1
+        key = f"information/{self.case.information_items}"
+        self.case.note(now, "information_added", f"item {self.case.information_items}")
+        writer = self.tasks.writer
+        writer.record_entry(
+            EntryKind.information, key, info.actor, now, {"source": info.source, "text": info.text}
+        )
+        writer.record("information_added", key, info.actor, now)
 
     async def on_review(self, result: ReviewResult) -> None:
         state = self.case.state

@@ -54,6 +54,11 @@ class ReferralWorkflow:
 
     # The transitions. A build that changes them names its own (tests/workers/variants.py).
     stages_type: ClassVar[type[Stages]] = Stages
+    # A run hands the case to a new one (continue-as-new) well before Temporal's limits on one
+    # run (10,240 events warned, 50 MB, 2,000 updates): after this many updates, events or bytes.
+    updates_per_run: ClassVar[int] = 1_000
+    events_per_run: ClassVar[int] = 5_000
+    bytes_per_run: ClassVar[int] = 4 * 1024 * 1024
 
     @workflow.init
     def __init__(self, params: ReferralInput) -> None:
@@ -61,6 +66,7 @@ class ReferralWorkflow:
         self._tasks = CaseTasks(self._case, publish=self._publish)
         self._stages = self.stages_type(self._case, self._tasks)
         self._information = NewInformation(self._case, self._tasks)
+        self._updates = 0  # staff's updates handled in this run
 
     # ---- what the API reads: the queries --------------------------------------------------
 
@@ -101,6 +107,7 @@ class ReferralWorkflow:
         task.view.completed_by = params.actor
         task.view.result = params.result
         task.changed()
+        self._updates += 1
         event = TaskCompleted(task_id=params.task_id)
         await self._queue(event)
         tasks = self._case.tasks
@@ -127,11 +134,11 @@ class ReferralWorkflow:
     @workflow.update
     async def add_information(self, params: AddInformationInput) -> AddInformationOutcome:
         """New information about the child: on the timeline, and a review task to re-rate."""
+        self._updates += 1
         event = InformationAdded(info=params)
         await self._queue(event)
         return AddInformationOutcome(
-            review_task_id=event.opened[0] if event.opened else None,
-            stage=self._case.state.stage,
+            review_task_id=event.review_task_id, stage=self._case.state.stage
         )
 
     @add_information.validator
@@ -148,23 +155,24 @@ class ReferralWorkflow:
     @workflow.run
     async def run(self, params: ReferralInput) -> ReferralSummary:
         case, writer, events = self._case, self._tasks.writer, self._stages.events
-        received_at = params.details.received_at
-        case.note(received_at, "referral_received", f"source {params.details.source.value}")
-        # The case row and the screening deadline at the same time.
-        registered, screening_due = await asyncio.gather(
-            writer.register(), writer.due(Step.screening, received_at)
-        )
-        if registered.earlier_referral_ids:
-            case.state.re_referral = True
-            case.state.earlier_referrals = registered.earlier_referral_ids
-        await self._tasks.open(
-            TaskKind.screening, Team.practitioners, Step.screening, received_at, due=screening_due
-        )
-        await writer.flush()
-        self._publish()
+        if params.carried is None:
+            await self._begin(params)
+        else:
+            self._resume()
 
         while case.state.stage is not Stage.closed:
-            await workflow.wait_condition(lambda: bool(events))
+            await workflow.wait_condition(
+                lambda: bool(events) or (self._hand_over_due() and self._quiet())
+            )
+            if not events:  # nothing in hand: the next run takes the case from here
+                workflow.continue_as_new(
+                    ReferralInput(
+                        referral_id=params.referral_id,
+                        policy_version=params.policy_version,
+                        details=params.details,
+                        carried=case.carry(),
+                    )
+                )
             event = events.popleft()
             await self._handle(event)
             await writer.flush()
@@ -186,6 +194,48 @@ class ReferralWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return case.summary()
 
+    async def _begin(self, params: ReferralInput) -> None:
+        """The first run: the case row, the intake into the record, the screening task."""
+        case, writer = self._case, self._tasks.writer
+        received_at = params.details.received_at
+        case.note(received_at, "referral_received", f"source {params.details.source.value}")
+        # The case row and the screening deadline at the same time.
+        registered, screening_due = await asyncio.gather(
+            writer.register(), writer.due(Step.screening, received_at)
+        )
+        if registered.earlier_referral_ids:
+            case.state.re_referral = True
+            case.state.earlier_referrals = registered.earlier_referral_ids
+        await self._tasks.open(
+            TaskKind.screening, Team.practitioners, Step.screening, received_at, due=screening_due
+        )
+        await writer.flush()
+        self._publish()
+
+    def _resume(self) -> None:
+        """A run that continues the case: watch again what the last run was watching."""
+        case = self._case
+        for task in case.tasks.values():
+            if task.is_open and task.in_inbox:
+                self._tasks.watch(task)
+        if case.state.stage is Stage.checks and not case.of_kind(TaskKind.decision):
+            self._stages.watch_checks_window()
+        case.note(workflow.now(), "continued", f"run {case.runs}")
+        self._publish()
+
+    def _hand_over_due(self) -> bool:
+        info = workflow.info()
+        return (
+            self._updates >= self.updates_per_run
+            or info.get_current_history_length() >= self.events_per_run
+            or info.get_current_history_size() >= self.bytes_per_run
+            or info.is_continue_as_new_suggested()
+        )
+
+    def _quiet(self) -> bool:
+        """Nothing half-done: every handler has answered and no write is in flight."""
+        return workflow.all_handlers_finished() and self._tasks.writer.idle
+
     async def _handle(self, event: CaseEvent) -> None:
         match event:
             case ChecksWindowClosed():
@@ -198,6 +248,9 @@ class ReferralWorkflow:
                 before = set(self._case.tasks)
                 await self._completed(task)
                 event.opened = [t for t in self._case.tasks if t not in before]
+                # The result is in the case record (queued with the task's closing): the
+                # workflow keeps only what it decided on.
+                task.view.result = None
 
     async def _completed(self, task: TrackedTask) -> None:
         """What the completed task's result leads to."""

@@ -14,7 +14,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.case import CaseState, Deadline, Milestone, Stage
-    from domain.policy import Rag, Step, StrategyOutcome
+    from domain.policy import Step, StrategyOutcome
     from domain.records import ComputeDueInput, ComputeDueResult
     from domain.tasks import (
         Agency,
@@ -43,9 +43,6 @@ class Stages:
         self.tasks = tasks
         self.writer = tasks.writer
         self.events: deque[CaseEvent] = deque()
-        # The decision's deadline as computed at screening, and under which RAG: reused when
-        # the decision opens under the same RAG, instead of computed again.
-        self._decision_due: tuple[Rag, ComputeDueResult] | None = None
 
     @property
     def _state(self) -> CaseState:
@@ -61,12 +58,12 @@ class Stages:
         state.milestones[Milestone.screened] = now
         self.case.note(now, "screened", f"RAG {result.rag.value}")
         checks, decision = await self.writer.dues(
-            self.writer.due_input(Step.agency_check, now, rag=result.rag),
-            self.writer.due_input(Step.decision, state.received_at, rag=result.rag),
+            self.case.due_input(Step.agency_check, now, rag=result.rag),
+            self.case.due_input(Step.decision, state.received_at, rag=result.rag),
         )
         state.deadlines[Deadline.checks] = checks.due_at
         state.deadlines[Deadline.decision] = decision.due_at
-        self._decision_due = (result.rag, decision)
+        self.case.decision_due = (result.rag, decision)
         state.stage = Stage.checks
         for agency in result.agencies:
             await self.tasks.open(
@@ -80,7 +77,11 @@ class Stages:
         if result.immediate_risk:
             await self.open_decision_if_due()
         else:
-            self.tasks.spawn(self._watch_checks_window())
+            self.watch_checks_window()
+
+    def watch_checks_window(self) -> None:
+        """Watch the checks' window (again, in a run that continued the case)."""
+        self.tasks.spawn(self._watch_checks_window())
 
     async def _watch_checks_window(self) -> None:
         """Open the decision when every check is in or the checks are due, whichever is first."""
@@ -110,7 +111,7 @@ class Stages:
         if self.case.of_kind(TaskKind.decision):
             return
         self._state.stage = Stage.decision
-        known = self._decision_due
+        known = self.case.decision_due
         await self.tasks.open(
             TaskKind.decision,
             Team.managers,
@@ -132,13 +133,13 @@ class Stages:
         # The next stage's deadlines come with the referrer's, in one go.
         wanted: dict[Step, ComputeDueInput] = {}
         if outcome.holds_strategy_discussion:
-            wanted[Step.strategy_discussion] = self.writer.due_input(
+            wanted[Step.strategy_discussion] = self.case.due_input(
                 Step.strategy_discussion, now, outcome=outcome.value
             )
         if outcome.visits_at_once:
-            wanted[Step.visit] = self.writer.due_input(Step.visit, now, outcome=outcome.value)
+            wanted[Step.visit] = self.case.due_input(Step.visit, now, outcome=outcome.value)
         told, *computed = await self.writer.dues(
-            self.writer.due_input(Step.referrer_told, now), *wanted.values()
+            self.case.due_input(Step.referrer_told, now), *wanted.values()
         )
         ahead = dict(zip(wanted, computed, strict=True))
         state.deadlines[Deadline.referrer_told] = told.due_at

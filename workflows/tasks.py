@@ -30,7 +30,7 @@ class CaseTasks:
 
     def __init__(self, case: Case, publish: Callable[[], None]) -> None:
         self.case = case
-        self.writer = CaseWriter(case, on_written=self._watch)
+        self.writer = CaseWriter(case, on_written=self.watch)
         self.watchers: list[asyncio.Task[None]] = []
         self._publish = publish
 
@@ -76,7 +76,7 @@ class CaseTasks:
     def close(self, task: TrackedTask, status: TaskStatus) -> None:
         self.writer.task_closed(task, status, workflow.now())
 
-    def _watch(self, task: TrackedTask) -> None:
+    def watch(self, task: TrackedTask) -> None:
         self.spawn(watch(task, self._fire))
 
     async def _fire(self, task: TrackedTask, rung: Rung) -> None:

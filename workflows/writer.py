@@ -9,18 +9,18 @@ they are written into history and never move on replay.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.case import INVALID_INPUT, CaseActivities
-    from activities.deadlines import INVALID_DEADLINE_REQUEST, compute_dues
+    from activities.case import CaseActivities
+    from activities.deadlines import compute_dues
     from domain.case import public_summary
     from domain.policy import Rag, Role, Step
+    from domain.record import EntryKind
     from domain.records import (
         ApplyWritesInput,
         CaseWrite,
@@ -31,30 +31,15 @@ with workflow.unsafe.imports_passed_through():
         EscalateInput,
         NotifyInput,
         OpenTaskInput,
+        RecordEntryInput,
         RecordProgressInput,
         RegisterReferralInput,
         RegisterReferralResult,
     )
-    from domain.referral import child_match_key
     from domain.tasks import TaskStatus
     from workflows.case import Case, TrackedTask
+    from workflows.retries import DB_RETRY, DB_TIMEOUT, DUE_TIMEOUT, LOCAL_RETRY
 
-# Writes to PostgreSQL retry until they succeed: a case must never lose a step.
-DB_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    non_retryable_error_types=[INVALID_DEADLINE_REQUEST, INVALID_INPUT],
-)
-DB_TIMEOUT = timedelta(seconds=30)
-DUE_TIMEOUT = timedelta(seconds=10)
-# A few quick tries in the worker before handing the write to the server's retries.
-LOCAL_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=500),
-    backoff_coefficient=2.0,
-    maximum_attempts=3,
-    non_retryable_error_types=[INVALID_DEADLINE_REQUEST, INVALID_INPUT],
-)
 NOT_FITTING = "a result recorded in the history does not fit what the code expects at that point"
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -69,6 +54,12 @@ class CaseWriter:
         self._on_written = on_written
         self._pending: list[CaseWrite] = []
         self._opening: list[TrackedTask] = []
+        self._in_flight = 0
+
+    @property
+    def idle(self) -> bool:
+        """No write queued or on its way to PostgreSQL."""
+        return not self._pending and self._in_flight == 0
 
     @property
     def _ids(self) -> dict[str, Any]:
@@ -99,22 +90,6 @@ class CaseWriter:
 
     # ---- deadlines ------------------------------------------------------------------------
 
-    def due_input(
-        self,
-        step: Step,
-        counts_from: datetime,
-        *,
-        rag: Rag | None = None,
-        outcome: str | None = None,
-    ) -> ComputeDueInput:
-        return ComputeDueInput(
-            policy_version=self._case.state.policy_version,
-            step=step,
-            counts_from=counts_from,
-            rag=rag,
-            outcome=outcome,
-        )
-
     async def dues(self, *requests: ComputeDueInput) -> list[ComputeDueResult]:
         """The deadlines wanted at one point of the case, from one local activity."""
         computed = await workflow.execute_local_activity(
@@ -141,7 +116,7 @@ class CaseWriter:
         rag: Rag | None = None,
         outcome: str | None = None,
     ) -> ComputeDueResult:
-        (due,) = await self.dues(self.due_input(step, counts_from, rag=rag, outcome=outcome))
+        (due,) = await self.dues(self._case.due_input(step, counts_from, rag=rag, outcome=outcome))
         return due
 
     # ---- writes ---------------------------------------------------------------------------
@@ -156,8 +131,7 @@ class CaseWriter:
                 received_at=details.received_at,
                 source=details.source.value,
                 policy_version=self._case.input.policy_version,
-                nhs_number=details.child.nhs_number,
-                match_key=child_match_key(details.child),
+                details=details,
                 progress=self._case.next_progress(),
             ),
         )
@@ -179,11 +153,21 @@ class CaseWriter:
         )
 
     def task_closed(self, task: TrackedTask, status: TaskStatus, now: datetime) -> None:
+        """Close the task; a completed task's result goes to the case record as submitted."""
         view = task.view
         if status is not TaskStatus.completed:
             view.status = status
             view.completed_at = now
             task.changed()
+        if view.result is not None:
+            self.record_entry(
+                EntryKind.task_result,
+                f"task/{view.task_id}/result",
+                view.completed_by,
+                view.completed_at or now,
+                {"task_kind": view.kind.value, "result": view.result.model_dump(mode="json")},
+                task_id=view.task_id,
+            )
         self._pending.append(
             CloseTaskInput(
                 **self._ids,
@@ -234,6 +218,29 @@ class CaseWriter:
             )
         )
 
+    def record_entry(
+        self,
+        kind: EntryKind,
+        key: str,
+        actor: str | None,
+        occurred_at: datetime,
+        body: dict[str, Any],
+        *,
+        task_id: str | None = None,
+    ) -> None:
+        """An entry of the case record; the body leaves the workflow with this write."""
+        self._pending.append(
+            RecordEntryInput(
+                **self._ids,
+                step_key=key,
+                kind=kind,
+                task_id=task_id,
+                actor=actor,
+                occurred_at=occurred_at,
+                body=body,
+            )
+        )
+
     async def escalate(
         self,
         task: TrackedTask,
@@ -271,10 +278,14 @@ class CaseWriter:
         opened, self._opening = self._opening, []
         told: list[str | None] = []
         if writes:
-            applied = await self._call(
-                CaseActivities.apply_writes,
-                ApplyWritesInput(workflow_id=self._case.state.workflow_id, writes=writes),
-            )
+            self._in_flight += 1
+            try:
+                applied = await self._call(
+                    CaseActivities.apply_writes,
+                    ApplyWritesInput(workflow_id=self._case.state.workflow_id, writes=writes),
+                )
+            finally:
+                self._in_flight -= 1
             told = applied.told
         for task in opened:
             task.in_inbox = True

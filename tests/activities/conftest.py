@@ -8,6 +8,9 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
+from activities.record import CaseRecord
+from core.sealing import record_sealer
+from core.settings import Settings
 from domain.records import RegisterReferralInput
 from store.case_record import PgCaseStore
 from tests.activities.factory import registration
@@ -20,7 +23,7 @@ def env() -> ActivityEnvironment:
 
 @pytest.fixture
 def activities(pool: asyncpg.Pool) -> CaseActivities:
-    return CaseActivities(PgCaseStore(pool))
+    return CaseActivities(PgCaseStore(pool), CaseRecord(record_sealer(Settings())))
 
 
 @pytest.fixture

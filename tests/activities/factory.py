@@ -23,6 +23,7 @@ from domain.records import (
     RegisterReferralInput,
 )
 from domain.tasks import Agency, TaskKind, TaskStatus, Team, agency_team
+from tests.workflows.driver import referral_details
 
 RECEIVED = datetime(2026, 5, 22, 15, tzinfo=UTC)
 NHS = "9434765919"
@@ -36,8 +37,7 @@ def registration(received_at: datetime = RECEIVED, revision: int = 1) -> Registe
         received_at=received_at,
         source="2A",
         policy_version="england-2023",
-        nhs_number=NHS,
-        match_key=None,
+        details=referral_details(received_at, nhs_number=NHS),
         progress=CaseProgress(revision=revision, stage=Stage.screening),
     )
 

@@ -1,6 +1,7 @@
 """Variants of ReferralWorkflow under its own name, as a deployment would change it: a change
 made without a patch (breaks running cases), the same change behind `workflow.patched` (safe),
-and buggy builds that fail cases (fixed later, then the cases are reset)."""
+runs that hand over early (continue-as-new), and buggy builds that fail cases (fixed later,
+then the cases are reset)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,17 @@ class UnpatchedChange(ReferralWorkflow):
 @workflow.defn(name="ReferralWorkflow")
 class PatchedChange(ReferralWorkflow):
     stages_type = ReferrerToldDueAtScreeningPatched
+
+    @workflow.run
+    async def run(self, params: ReferralInput) -> ReferralSummary:
+        return await super().run(params)
+
+
+@workflow.defn(name="ReferralWorkflow")
+class ShortRuns(ReferralWorkflow):
+    """Hands the case to a new run after four updates, to see a hand-over happen."""
+
+    updates_per_run = 4
 
     @workflow.run
     async def run(self, params: ReferralInput) -> ReferralSummary:
