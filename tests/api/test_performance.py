@@ -12,7 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from tests.api.conftest import LiveApi
-from tests.store.test_performance import Rows, mar
+from tests.store.performance.rows import Rows, mar
 
 PARAMS = {"from": "2026-03-02", "to": "2026-03-15"}
 

@@ -24,8 +24,8 @@ from cli.main import app
 from core.settings import get_settings
 from domain.records import NotifyInput
 from store.notification import queue_notification
+from tests.notifier.smtp import SmtpServer
 from tests.ports import free_port
-from tests.workers.test_notifier import SmtpServer
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
 from domain.case import CaseProgress, Deadline, Milestone, Stage
 from domain.policy import DecisionOutcome, Rag
+from domain.record import ChildKeys
 from domain.records import RegisterReferralInput
 from domain.tasks import ExploitationRisk
+from store.pool import Conn
 from store.referral import (
     apply_progress,
     find_earlier_referrals,
     mark_re_referral,
     upsert_referral,
 )
+from tests.workflows.driver import referral_details
 
 RECEIVED = datetime(2026, 5, 22, 15, tzinfo=UTC)
 NHS = "9434765919"
 MATCH = "a" * 64
+
+
+# The keys each test referral was made with, as the activity would have keyed them.
+_KEYS: dict[uuid.UUID, ChildKeys] = {}
 
 
 def referral(
@@ -32,14 +39,14 @@ def referral(
     progress: CaseProgress | None = None,
 ) -> RegisterReferralInput:
     referral_id = uuid.uuid4()
+    _KEYS[referral_id] = ChildKeys(nhs=nhs_number, name_dob=match_key, adult_on=date(2037, 3, 1))
     return RegisterReferralInput(
         workflow_id=f"referral-{referral_id}",
         referral_id=referral_id,
         received_at=received_at,
         source="3A",
         policy_version="england-2023",
-        nhs_number=nhs_number,
-        match_key=match_key,
+        details=referral_details(received_at),
         progress=progress
         or CaseProgress(
             revision=1,
@@ -49,11 +56,15 @@ def referral(
     )
 
 
+async def insert(conn: Conn, new: RegisterReferralInput) -> bool:
+    return await upsert_referral(conn, new, _KEYS[new.referral_id])
+
+
 async def test_upsert_inserts_once_with_the_progress(pool: asyncpg.Pool) -> None:
     new = referral(nhs_number=NHS, match_key=MATCH)
     async with pool.acquire() as conn:
-        assert await upsert_referral(conn, new)
-        assert not await upsert_referral(conn, new)
+        assert await insert(conn, new)
+        assert not await insert(conn, new)
         rows = await conn.fetch("SELECT * FROM referral")
 
     assert len(rows) == 1
@@ -62,6 +73,7 @@ async def test_upsert_inserts_once_with_the_progress(pool: asyncpg.Pool) -> None
     assert row["workflow_id"] == new.workflow_id
     assert row["source_code"] == "3A"
     assert row["child_nhs_number"] == NHS and row["child_match_key"] == MATCH
+    assert row["child_adult_on"] == date(2037, 3, 1)
     assert row["revision"] == 1 and row["stage"] == "screening"
     assert row["screening_due_at"] == RECEIVED + timedelta(hours=2)
     assert json.loads(row["deadlines"]) == {"screening": "2026-05-22T17:00:00Z"}
@@ -83,11 +95,17 @@ async def test_earlier_referrals_by_nhs_number_or_match_key_within_365_days(
     )
     async with pool.acquire() as conn:
         for r in (now, by_nhs, by_key, on_boundary, too_old, later, same_instant, other_child):
-            await upsert_referral(conn, r)
+            await insert(conn, r)
 
-        found = await find_earlier_referrals(conn, now.referral_id, RECEIVED, NHS, MATCH)
-        only_key = await find_earlier_referrals(conn, now.referral_id, RECEIVED, None, MATCH)
-        no_keys = await find_earlier_referrals(conn, now.referral_id, RECEIVED, None, None)
+        found = await find_earlier_referrals(
+            conn, now.referral_id, RECEIVED, ChildKeys(nhs=NHS, name_dob=MATCH)
+        )
+        only_key = await find_earlier_referrals(
+            conn, now.referral_id, RECEIVED, ChildKeys(nhs=None, name_dob=MATCH)
+        )
+        no_keys = await find_earlier_referrals(
+            conn, now.referral_id, RECEIVED, ChildKeys(nhs=None, name_dob=None)
+        )
 
     assert found == [by_nhs.referral_id, by_key.referral_id, on_boundary.referral_id]
     assert only_key == [by_key.referral_id]
@@ -97,9 +115,14 @@ async def test_earlier_referrals_by_nhs_number_or_match_key_within_365_days(
 async def test_a_referral_is_not_its_own_earlier_referral(pool: asyncpg.Pool) -> None:
     only = referral(nhs_number=NHS, match_key=MATCH)
     async with pool.acquire() as conn:
-        await upsert_referral(conn, only)
+        await insert(conn, only)
         later_lookup = RECEIVED + timedelta(days=1)
-        assert await find_earlier_referrals(conn, only.referral_id, later_lookup, NHS, MATCH) == []
+        assert (
+            await find_earlier_referrals(
+                conn, only.referral_id, later_lookup, ChildKeys(nhs=NHS, name_dob=MATCH)
+            )
+            == []
+        )
 
 
 async def test_progress_applies_only_when_newer(pool: asyncpg.Pool) -> None:
@@ -125,7 +148,7 @@ async def test_progress_applies_only_when_newer(pool: asyncpg.Pool) -> None:
     )
     older = CaseProgress(revision=4, stage=Stage.decision, rag=Rag.amber)
     async with pool.acquire() as conn:
-        await upsert_referral(conn, new)
+        await insert(conn, new)
         assert await apply_progress(conn, new.workflow_id, newer)
         assert not await apply_progress(conn, new.workflow_id, older)
         assert not await apply_progress(conn, new.workflow_id, newer)  # same revision: a retry
@@ -157,7 +180,7 @@ async def test_progress_applies_only_when_newer(pool: asyncpg.Pool) -> None:
 async def test_a_found_re_referral_is_not_undone_by_later_progress(pool: asyncpg.Pool) -> None:
     new = referral()
     async with pool.acquire() as conn:
-        await upsert_referral(conn, new)
+        await insert(conn, new)
         await mark_re_referral(conn, new.workflow_id)
         assert await apply_progress(
             conn, new.workflow_id, CaseProgress(revision=2, stage=Stage.checks)

@@ -1,0 +1,18 @@
+"""The whole report read from one snapshot, over a period with nothing in it."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from store.performance.report import report
+from store.performance.scope import Scope
+from tests.store.performance.rows import NOW, PERIOD, WEEK_1, WEEK_2
+
+
+async def test_the_whole_report_over_an_empty_period(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        result = await report(conn, Scope(PERIOD, None, NOW))
+    assert result.decisions.period.within_policy.percent is None
+    assert [w.week_start for w in result.visits.weeks] == [WEEK_1, WEEK_2]
+    assert result.overdue.total == 0 and result.overdue.oldest is None
+    assert result.time_to_decision.period.median_hours is None
