@@ -9,15 +9,10 @@ import json
 from pydantic_core import to_jsonable_python
 
 from activities.ports import CaseTransaction
-from core.sealing import RecordSealer
-from domain.record import ChildKeys, EntryKind, adult_on
+from core.sealing import RecordSealer, entry_binding
+from domain.record import INTAKE_STEP, ChildKeys, EntryKind, adult_on
 from domain.records import RecordEntryInput, RegisterReferralInput
 from domain.referral import ReferralDetails, child_match_value
-
-
-def bound_to(workflow_id: str, step_key: str) -> str:
-    """What a sealed body is bound to: it opens only as this entry of this case."""
-    return f"{workflow_id}\n{step_key}"
 
 
 class CaseRecord:
@@ -38,7 +33,7 @@ class CaseRecord:
 
     async def write(self, tx: CaseTransaction, entry: RecordEntryInput) -> bool:
         plain = json.dumps(to_jsonable_python(entry.body), separators=(",", ":")).encode()
-        sealed = self._sealer.seal(plain, bound_to=bound_to(entry.workflow_id, entry.step_key))
+        sealed = self._sealer.seal(plain, bound_to=entry_binding(entry.workflow_id, entry.step_key))
         return await tx.insert_entry(entry, sealed)
 
     async def write_intake(self, tx: CaseTransaction, referral: RegisterReferralInput) -> bool:
@@ -48,7 +43,7 @@ class CaseRecord:
             RecordEntryInput(
                 workflow_id=referral.workflow_id,
                 referral_id=referral.referral_id,
-                step_key="intake",
+                step_key=INTAKE_STEP,
                 kind=EntryKind.intake,
                 occurred_at=referral.received_at,
                 body=referral.details.model_dump(mode="json"),

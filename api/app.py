@@ -14,9 +14,10 @@ from api.access_log import AccessLog
 from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import codec, dashboard, health, performance, referrals, tasks
+from api.routes import codec, dashboard, health, performance, records, referrals, tasks
 from core.converter import data_converter
 from core.logs import get_logger
+from core.sealing import record_sealer
 from core.settings import Settings
 from store.pool import create_pool
 
@@ -37,6 +38,9 @@ def create_app(settings: Settings) -> FastAPI:
         )
     temporal_address = settings.temporal_address
     database_url = settings.database_url
+    # The case record's keys: without them the API could not read what it keeps, so it says so
+    # at start rather than on the first read.
+    sealer = record_sealer(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,7 +53,9 @@ def create_app(settings: Settings) -> FastAPI:
             data_converter=data_converter(settings),
             lazy=True,
         )
-        app.state.resources = AppResources(settings=settings, pool=pool, temporal=client)
+        app.state.resources = AppResources(
+            settings=settings, pool=pool, temporal=client, sealer=sealer
+        )
         log.info("api_started", url=settings.api_url())
         try:
             yield
@@ -75,6 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(referrals.router)
+    app.include_router(records.router)
     app.include_router(tasks.router)
     app.include_router(performance.router)
     app.include_router(dashboard.router)

@@ -7,7 +7,6 @@ from collections.abc import Awaitable
 from typing import TypeVar
 from uuid import UUID
 
-import asyncpg
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -15,7 +14,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from domain.case import CaseState, ReferralSummary
 from domain.referral import workflow_id_for
-from store import task as task_store
 from workflows.referral import ReferralWorkflow
 from workflows.validation import CASE_CLOSED, COMPLETION_REJECTED, TASK_NOT_OPEN
 
@@ -42,14 +40,15 @@ async def on_case(referral_id: UUID, call: Awaitable[T]) -> T:
         raise
 
 
-async def with_holders(pool: asyncpg.Pool, referral_id: UUID, state: CaseState) -> CaseState:
-    """The case with each task's holder filled in from the inbox (the workflow does not track
-    claims)."""
-    async with pool.acquire() as conn:
-        holders = await task_store.referral_assignees(conn, referral_id)
-    for task in state.tasks:
-        task.assignee = holders.get(task.task_id)
-    return state
+async def live_state(client: Client, referral_id: UUID) -> CaseState | None:
+    """The case's live process state, or None once its workflow has left Temporal (the record
+    in PostgreSQL answers for it then)."""
+    try:
+        return await case_handle(client, referral_id).query(ReferralWorkflow.state)
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            return None
+        raise
 
 
 def _update_failure(err: WorkflowUpdateFailedError) -> ApiError:

@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from api.auth import AuthError, StaffRole, User, verify_token
 from api.errors import ApiError
+from core.sealing import RecordSealer
 from core.settings import Settings
 from domain.calendar import LONDON
 from domain.measures import MAX_PERIOD_DAYS, Period
@@ -33,6 +34,7 @@ class AppResources:
     settings: Settings
     pool: asyncpg.Pool
     temporal: Client
+    sealer: RecordSealer
 
 
 # Dependencies are coroutines: FastAPI runs a plain function dependency in a worker thread, a
@@ -54,7 +56,12 @@ async def get_app_settings(request: Request) -> Settings:
     return get_resources(request).settings
 
 
+async def get_sealer(request: Request) -> RecordSealer:
+    return get_resources(request).sealer
+
+
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
+SealerDep = Annotated[RecordSealer, Depends(get_sealer)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 

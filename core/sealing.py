@@ -28,6 +28,11 @@ _NONCE_BYTES = 12
 _DEV_HMAC_FILE = "identifier-key"
 
 
+def entry_binding(workflow_id: str, step_key: str) -> str:
+    """What a record entry's sealed body is bound to: it opens only as that entry of that case."""
+    return f"{workflow_id}\n{step_key}"
+
+
 class SealError(Exception):
     """A sealed value names a key this process does not have, or fails to open."""
 

@@ -16,6 +16,9 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+INTAKE_STEP = "intake"
+"""The step key of a case's intake entry."""
+
 
 class EntryKind(StrEnum):
     intake = "intake"

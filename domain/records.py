@@ -67,6 +67,8 @@ class OpenTaskInput(BaseModel):
     team: str
     agency: Agency | None = None
     opened_at: datetime
+    counts_from: datetime | None = None
+    attempt: int = 1
     due_at: datetime
     progress: CaseProgress
 

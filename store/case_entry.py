@@ -101,6 +101,19 @@ async def entries_of(conn: Conn, referral_ids: list[UUID]) -> list[StoredEntry]:
     return [_entry(row) for row in rows]
 
 
+async def entry_of_step(conn: Conn, referral_id: UUID, step_key: str) -> StoredEntry | None:
+    """The entry a case's step wrote (e.g. "intake"), or None."""
+    row = await conn.fetchrow(
+        f"""
+        SELECT {_COLUMNS} FROM case_entry
+        WHERE referral_id = $1 AND step_key = $2
+        """,
+        referral_id,
+        step_key,
+    )
+    return None if row is None else _entry(row)
+
+
 async def get_entry(conn: Conn, entry_id: int) -> StoredEntry | None:
     row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM case_entry WHERE entry_id = $1", entry_id)
     return None if row is None else _entry(row)

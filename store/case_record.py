@@ -13,9 +13,9 @@ from uuid import UUID
 
 import asyncpg
 
+from core.sealing import Sealed
 from domain.audit import AuditEvent, AuditEventRecorded
 from domain.case import CaseProgress
-from core.sealing import Sealed
 from domain.record import ChildKeys
 from domain.records import (
     CloseTaskInput,
@@ -25,8 +25,8 @@ from domain.records import (
     RegisterReferralInput,
 )
 from store import agency_check as agency_check_store
-from store import case_entry as case_entry_store
 from store import audit_event as audit_event_store
+from store import case_entry as case_entry_store
 from store import notification as notification_store
 from store import referral as referral_store
 from store import task as task_store
@@ -82,7 +82,6 @@ class PgCaseTransaction:
 
     async def insert_audit_event(self, event: AuditEvent) -> AuditEventRecorded:
         return await audit_event_store.insert_audit_event(self._conn, event)
-
 
     async def insert_entry(self, entry: RecordEntryInput, sealed: Sealed) -> bool:
         return await case_entry_store.insert_entry(

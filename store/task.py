@@ -40,6 +40,9 @@ class InboxTask(BaseModel):
     opened_at: datetime
     closed_at: datetime | None
     overdue: bool
+    counts_from: datetime | None = None
+    attempt: int = 1
+    completed_by: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -64,7 +67,8 @@ class InboxFilter:
 _OVERDUE = "(status = 'open' AND due_at <= now())"
 _COLUMNS = f"""
     task_id, referral_id, workflow_id, kind, team, agency, status, assignee, due_at,
-    escalation_level, opened_at, closed_at, {_OVERDUE} AS overdue
+    escalation_level, opened_at, closed_at, {_OVERDUE} AS overdue, counts_from, attempt,
+    completed_by
 """
 
 
@@ -90,8 +94,8 @@ async def insert_task(conn: Conn, task: OpenTaskInput) -> bool:
     inserted = await conn.fetchval(
         """
         INSERT INTO task (task_id, referral_id, workflow_id, step_key, kind, team, agency,
-                          due_at, opened_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                          due_at, opened_at, counts_from, attempt)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (workflow_id, step_key) DO NOTHING
         RETURNING true
         """,
@@ -104,6 +108,8 @@ async def insert_task(conn: Conn, task: OpenTaskInput) -> bool:
         task.agency.value if task.agency is not None else None,
         task.due_at,
         task.opened_at,
+        task.counts_from or task.opened_at,
+        task.attempt,
     )
     return bool(inserted)
 
@@ -228,6 +234,15 @@ async def assign_task(conn: Conn, task_id: UUID, user_id: str) -> InboxTask | No
         user_id,
     )
     return _task(row)
+
+
+async def tasks_of_referral(conn: Conn, referral_id: UUID) -> list[InboxTask]:
+    """Every task of a referral, open or closed, in the order they were opened."""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM task WHERE referral_id = $1 ORDER BY opened_at, task_id",
+        referral_id,
+    )
+    return [InboxTask.model_validate(dict(row)) for row in rows]
 
 
 async def referral_assignees(conn: Conn, referral_id: UUID) -> dict[str, str]:

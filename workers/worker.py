@@ -15,8 +15,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.case import CaseActivities
-from activities.record import CaseRecord
 from activities.deadlines import compute_dues
+from activities.record import CaseRecord
 from core.logs import get_logger
 from core.sealing import record_sealer
 from core.settings import Settings

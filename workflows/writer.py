@@ -147,6 +147,8 @@ class CaseWriter:
                 team=view.team,
                 agency=view.agency,
                 opened_at=view.opened_at,
+                counts_from=view.counts_from,
+                attempt=view.attempt,
                 due_at=view.due_at,
                 progress=self._case.next_progress(),
             )

@@ -9,7 +9,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from domain.case import CaseState, OpenedTask, Stage
+from api.record import CaseRecordView
+from domain.case import OpenedTask, Stage
 from domain.inputs import InputModel
 from domain.referral import ReferralDetails
 from domain.tasks import Agency, TaskKind, TaskResult, TaskStatus
@@ -63,7 +64,7 @@ class StaffTaskDetail(BaseModel):
 
     view: Literal["staff"] = "staff"
     task: TaskRow
-    case: CaseState
+    case: CaseRecordView
     intake: ReferralDetails
 
 

@@ -9,12 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.cases import case_handle, on_case, with_holders
+from api.cases import case_handle, live_state, on_case
 from api.deps import (
     IntakeStaff,
     Manager,
     OptionalIdempotencyKey,
     PoolDep,
+    SealerDep,
     SettingsDep,
     Staff,
     TemporalDep,
@@ -37,8 +38,9 @@ from api.models.referrals import (
     ReferralPage,
     ReferralRow,
 )
+from api.record import CaseRecordView, case_view
 from core.logs import get_logger
-from domain.case import CaseState, Stage
+from domain.case import Stage
 from domain.policy import Rag
 from domain.referral import ReferralDetails, workflow_id_for
 from domain.tasks import AddInformationInput, agency_team
@@ -113,19 +115,23 @@ async def take_in_referral(
     return ReferralCreated(referral_id=referral_id, url=url, screening_task_id=UUID(opened.task_id))
 
 
-@router.get("/{referral_id}", response_model=CaseState, responses={404: {"model": ErrorResponse}})
+@router.get(
+    "/{referral_id}",
+    response_model=CaseRecordView,
+    responses={404: {"model": ErrorResponse}, 410: {"model": ErrorResponse}},
+)
 async def get_referral(
     referral_id: UUID,
     _user: IntakeStaff,
     client: TemporalDep,
     pool: PoolDep,
-) -> CaseState:
-    """The live case: stage, RAG, deadlines, tasks (with who holds them), escalations, outcome,
-    timeline."""
-    state = await on_case(
-        referral_id, case_handle(client, referral_id).query(ReferralWorkflow.state)
-    )
-    return await with_holders(pool, referral_id, state)
+    sealer: SealerDep,
+) -> CaseRecordView:
+    """The case: stage, RAG, deadlines, tasks (with who holds them and every result as
+    submitted), escalations, outcome, timeline, the intake and every item of new information.
+    Read from the case record, with the live process state while the case is open; the same
+    once the workflow has left Temporal."""
+    return await case_view(pool, sealer, referral_id, await live_state(client, referral_id))
 
 
 @router.get("", response_model=ReferralPage)

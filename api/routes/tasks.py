@@ -8,20 +8,20 @@ needs (the child's identifying details and the concern).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
 from api.auth import StaffRole, User
-from api.cases import case_handle, on_case, with_holders
+from api.cases import case_handle, live_state, on_case
 from api.deps import (
     ActionableTask,
     IdempotencyKey,
     Manager,
     PoolDep,
     ReleasableTask,
+    SealerDep,
     Staff,
     TaskId,
     TemporalDep,
@@ -39,6 +39,7 @@ from api.models.tasks import (
     TaskPage,
     TaskRow,
 )
+from api.record import case_view, intake_of
 from core.logs import get_logger
 from domain.referral import ReferralDetails
 from domain.tasks import (
@@ -181,20 +182,16 @@ async def list_tasks(
 
 @router.get("/{task_id}", response_model=TaskDetail, responses=_NOT_FOUND)
 async def get_task(
-    task: VisibleTask, user: Staff, pool: PoolDep, client: TemporalDep
+    task: VisibleTask, user: Staff, pool: PoolDep, client: TemporalDep, sealer: SealerDep
 ) -> PartnerTaskDetail | StaffTaskDetail:
     """One task with what its owner needs to do it: for partners, the child's identifying
     details and the concern only; for council staff, the live case and the intake."""
-    handle = case_handle(client, task.referral_id)
     if user.is_partner:
-        details = await on_case(task.referral_id, handle.query(ReferralWorkflow.intake))
-        return _partner_detail(task, details)
-    state, details = await asyncio.gather(
-        on_case(task.referral_id, handle.query(ReferralWorkflow.state)),
-        on_case(task.referral_id, handle.query(ReferralWorkflow.intake)),
-    )
-    state = await with_holders(pool, task.referral_id, state)
-    return StaffTaskDetail(task=_row(task), case=state, intake=details)
+        return _partner_detail(task, await intake_of(pool, sealer, task.referral_id))
+    live = await live_state(client, task.referral_id)
+    case = await case_view(pool, sealer, task.referral_id, live)
+    assert case.intake is not None  # every case's record opens with its intake
+    return StaffTaskDetail(task=_row(task), case=case, intake=case.intake)
 
 
 @router.post("/{task_id}/claim", response_model=TaskRow, responses={**_NOT_FOUND, **_CONFLICT})

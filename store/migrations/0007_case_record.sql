@@ -51,6 +51,12 @@ CREATE TRIGGER case_entry_append_only
     BEFORE UPDATE OR DELETE ON case_entry
     FOR EACH ROW EXECUTE FUNCTION case_entry_guard();
 
+-- A task keeps what its deadline counts from and which attempt it is (a visit tried again), so
+-- the case reads back whole from PostgreSQL once the workflow has left Temporal.
+ALTER TABLE task
+    ADD COLUMN counts_from timestamptz,
+    ADD COLUMN attempt     integer NOT NULL DEFAULT 1;
+
 -- Retention: the date from which the child is an adult (18th birthday; estimated where only an
 -- age or an expected due date was known), from which `retain_until` is computed with the
 -- schedule in settings, and when the record was disposed of.

@@ -1,0 +1,192 @@
+"""The case record over HTTP: a case closes, Temporal forgets it, and the council still has
+everything: the intake, every result as submitted, the lived experience, new information and the
+chronology; every referral of the same child in one view for managers; nothing readable at rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
+
+from domain.tasks import Agency
+from tests.api.conftest import LiveApi
+from tests.api.test_referrals import intake_body
+from tests.workflows.driver import LIVED_EXPERIENCE
+
+NHS = "9434765919"
+
+
+async def _complete(
+    api: LiveApi, headers: dict[str, str], task_id: str, result: dict[str, Any]
+) -> dict[str, Any]:
+    response = await api.client.post(
+        f"/tasks/{task_id}/complete",
+        json={"result": result},
+        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _opened(answer: dict[str, Any], kind: str) -> str:
+    return str(next(t["task_id"] for t in answer["opened_tasks"] if t["kind"] == kind))
+
+
+async def _closed_case(api: LiveApi) -> str:
+    """A case from intake to closure, with new information on the way; its referral id."""
+    staff = api.staff
+    body = intake_body(child={**intake_body()["child"], "nhs_number": NHS})
+    created = await api.client.post("/referrals", json=body, headers=staff.practitioner)
+    assert created.status_code == 201, created.text
+    referral_id = created.json()["referral_id"]
+    screened = await _complete(api, staff.practitioner, created.json()["screening_task_id"], {
+        "kind": "screening", "rag": "amber", "rationale": "Hunger and bruising at school.",
+        "agencies": ["police"],
+    })  # fmt: skip
+    added = await api.client.post(
+        f"/referrals/{referral_id}/information",
+        json={"text": "Neighbour heard shouting late on Friday.", "source": "police"},
+        headers=staff.practitioner,
+    )
+    assert added.status_code == 200, added.text
+    await _complete(api, staff.practitioner, added.json()["review_task_id"], {
+        "kind": "review_new_information", "rationale": "Consistent with the concern; RAG kept.",
+    })  # fmt: skip
+    checked = await _complete(api, staff.agency(Agency.police), _opened(screened, "agency_check"), {
+        "kind": "agency_check", "known_to_agency": True,
+        "information": "Two call-outs to the address in 2026.", "responder_name": "PC Example",
+    })  # fmt: skip
+    decided = await _complete(api, staff.manager, _opened(checked, "decision"), {
+        "kind": "decision", "outcome": "assessment", "rationale": "Needs an assessment.",
+        "lived_experience": LIVED_EXPERIENCE, "household_considered": ["Pat Example"],
+    })  # fmt: skip
+    visited = await _complete(api, staff.practitioner, _opened(decided, "visit"), {
+        "kind": "visit", "visited_at": datetime.now(UTC).isoformat(), "child_seen": True,
+        "seen_alone": True, "observations": "Warm home, food in the cupboards.",
+        "child_words": "I like football and my teacher.",
+    })  # fmt: skip
+    assert visited["stage"] == "closed"
+    return str(referral_id)
+
+
+async def _delete_from_temporal(env: WorkflowEnvironment, workflow_id: str) -> None:
+    client = env.client
+    await client.workflow_service.delete_workflow_execution(
+        DeleteWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=workflow_id),
+        )
+    )
+    for _ in range(180):  # the dev server deletes in the background, about 30 s later
+        try:
+            await client.get_workflow_handle(workflow_id).describe()
+        except RPCError as err:
+            assert err.status is RPCStatusCode.NOT_FOUND
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{workflow_id} was never deleted")
+
+
+async def test_a_closed_case_reads_back_whole_after_temporal_has_deleted_it(
+    live_api: LiveApi, dev_env: WorkflowEnvironment
+) -> None:
+    api, manager = live_api.client, live_api.staff.manager
+    referral_id = await _closed_case(live_api)
+    before = (await api.get(f"/referrals/{referral_id}", headers=manager)).json()
+    assert before["in_process"] is True or before["stage"] == "closed"
+
+    await _delete_from_temporal(dev_env, f"referral-{referral_id}")
+    case = await api.get(f"/referrals/{referral_id}", headers=manager)
+
+    assert case.status_code == 200, case.text
+    after = case.json()
+    assert after["in_process"] is False
+    assert (after["stage"], after["outcome"]) == ("closed", "assessment")
+    assert after["intake"]["child"]["name"] == "Sam Example"
+    assert after["intake"]["concern"] == intake_body()["concern"]
+    results = {t["kind"]: t["result"] for t in after["tasks"] if t["result"]}
+    assert results["screening"]["rationale"] == "Hunger and bruising at school."
+    assert results["agency_check"]["information"] == "Two call-outs to the address in 2026."
+    assert results["decision"]["lived_experience"] == LIVED_EXPERIENCE
+    assert results["visit"]["child_words"] == "I like football and my teacher."
+    assert results["review_new_information"]["rationale"].startswith("Consistent")
+    assert [i["text"] for i in after["information"]] == ["Neighbour heard shouting late on Friday."]
+    assert {t["kind"] for t in after["tasks"]} == {t["kind"] for t in before["tasks"]}
+    assert after["deadlines"] == before["deadlines"]
+    assert after["milestones"] == before["milestones"]
+    events = [line["event"] for line in after["timeline"]]
+    assert events[0] == "referral_received" and "case_closed" in events
+    screening = next(t for t in after["tasks"] if t["kind"] == "screening")
+    assert screening["completed_by"] == "pat.practitioner"
+
+    chronology = await api.get(f"/referrals/{referral_id}/chronology", headers=manager)
+    assert chronology.status_code == 200
+    lines = chronology.json()["items"]
+    assert [line["at"] for line in lines] == sorted(line["at"] for line in lines)
+    recorded = [line for line in lines if line["what"].startswith("recorded_")]
+    assert {line["what"] for line in recorded} == {
+        "recorded_intake", "recorded_task_result", "recorded_information"
+    }  # fmt: skip
+    lived = [line for line in recorded if line["detail"].get("task_kind") == "decision"]
+    assert lived[0]["detail"]["result"]["lived_experience"] == LIVED_EXPERIENCE
+
+    # A task is still readable, with the intake, once Temporal has forgotten the case.
+    screening_task = await api.get(f"/tasks/{screening['task_id']}", headers=manager)
+    assert screening_task.status_code == 200, screening_task.text
+    assert screening_task.json()["intake"]["child"]["name"] == "Sam Example"
+
+
+async def test_managers_see_every_referral_of_the_same_child(live_api: LiveApi) -> None:
+    api, staff = live_api.client, live_api.staff
+    first = await _closed_case(live_api)
+    again = await api.post(
+        "/referrals",
+        json=intake_body(child={**intake_body()["child"], "nhs_number": NHS}),
+        headers=staff.practitioner,
+    )
+    second = again.json()["referral_id"]
+    other = await api.post(
+        "/referrals",
+        json=intake_body(child={**intake_body()["child"], "name": "Alex Other"}),
+        headers=staff.practitioner,
+    )
+
+    child = await api.get(f"/referrals/{second}/child", headers=staff.manager)
+    refused = await api.get(f"/referrals/{second}/child", headers=staff.practitioner)
+
+    assert child.status_code == 200, child.text
+    referrals = child.json()["referrals"]
+    assert [r["referral_id"] for r in referrals] == [first, second]
+    assert other.json()["referral_id"] not in {r["referral_id"] for r in referrals}
+    kinds = [e["kind"] for e in referrals[0]["entries"]]
+    assert kinds[0] == "intake" and "task_result" in kinds
+    assert refused.status_code == 403
+
+
+async def test_nothing_staff_wrote_or_an_identifier_is_readable_in_the_database(
+    live_api: LiveApi,
+) -> None:
+    referral_id = await _closed_case(live_api)
+    async with live_api.pool.acquire() as conn:
+        bodies = await conn.fetch(
+            "SELECT key_id, body FROM case_entry WHERE referral_id = $1", uuid.UUID(referral_id)
+        )
+        keys = await conn.fetchrow(
+            "SELECT child_nhs_number, child_match_key FROM referral WHERE referral_id = $1",
+            uuid.UUID(referral_id),
+        )
+        dumped = await conn.fetchval("SELECT string_agg(t::text, ' ') FROM case_entry t")
+
+    assert len(bodies) >= 7 and {row["key_id"] for row in bodies} == {"test-1"}
+    for plain in ("Sam Example", "Hunger and bruising", "football", "shouting", NHS):
+        assert plain not in dumped
+        assert all(plain.encode() not in bytes(row["body"]) for row in bodies)
+    assert keys is not None and keys["child_nhs_number"] not in (None, NHS)
+    assert len(keys["child_nhs_number"]) == 64 and "sam" not in keys["child_match_key"]
