@@ -13,7 +13,7 @@ from temporalio.client import Client
 from api.access_log import AccessLog
 from api.deps import AppResources
 from api.errors import install_error_handlers
-from api.limits import BodySizeLimit
+from api.limits import BodySizeLimit, CallerLimits
 from api.routes import codec, dashboard, health, performance, records, referrals, tasks
 from core.converter import data_converter
 from core.logs import get_logger
@@ -54,7 +54,11 @@ def create_app(settings: Settings) -> FastAPI:
             lazy=True,
         )
         app.state.resources = AppResources(
-            settings=settings, pool=pool, temporal=client, sealer=sealer
+            settings=settings,
+            pool=pool,
+            temporal=client,
+            sealer=sealer,
+            limits=CallerLimits(information=settings.information_rate_limit),
         )
         log.info("api_started", url=settings.api_url())
         try:

@@ -9,7 +9,8 @@ from datetime import date
 from typing import Any
 
 from domain.calendar import LONDON
-from domain.measures import DECISION_OUTCOMES, PerformanceReport, Rate
+from domain.measures import PerformanceReport, Rate
+from domain.policy import DecisionOutcome
 
 
 @dataclass
@@ -193,6 +194,6 @@ def build_view(result: PerformanceReport) -> View:
     ]
     conv = result.conversion.period
     shares = conv.percent_of_referrals
-    conversion = [(name, conv.outcomes[name], _pct(shares[name])) for name in DECISION_OUTCOMES]
+    conversion = [(o.value, conv.outcomes[o], _pct(shares[o.value])) for o in DecisionOutcome]
     conversion.append(("section_47", conv.section_47, _pct(shares["section_47"])))
     return View(result, tiles, charts, agencies, conversion)

@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from api.auth import AuthError, StaffRole, User, verify_token
 from api.errors import ApiError
+from api.limits import CallerLimits
 from core.sealing import RecordSealer
 from core.settings import Settings
 from domain.calendar import LONDON
@@ -35,6 +36,7 @@ class AppResources:
     pool: asyncpg.Pool
     temporal: Client
     sealer: RecordSealer
+    limits: CallerLimits
 
 
 # Dependencies are coroutines: FastAPI runs a plain function dependency in a worker thread, a
@@ -60,8 +62,13 @@ async def get_sealer(request: Request) -> RecordSealer:
     return get_resources(request).sealer
 
 
+async def get_limits(request: Request) -> CallerLimits:
+    return get_resources(request).limits
+
+
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 SealerDep = Annotated[RecordSealer, Depends(get_sealer)]
+LimitsDep = Annotated[CallerLimits, Depends(get_limits)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
@@ -117,6 +124,8 @@ Staff = Annotated[
 IntakeStaff = Annotated[User, Depends(require(StaffRole.practitioner, StaffRole.manager))]
 """The council's own staff, who take referrals in and see whole cases."""
 Manager = Annotated[User, Depends(require(StaffRole.manager))]
+RecordsStaff = Annotated[User, Depends(require(StaffRole.manager, StaffRole.records_officer))]
+"""Managers and records officers, who answer subject access requests."""
 Engineer = Annotated[User, Depends(require(StaffRole.engineer))]
 
 

@@ -23,16 +23,9 @@ import httpx
 
 from api.auth import StaffRole, User, issue_token
 from core.settings import Settings
+from domain.policy import DecisionOutcome
 from domain.tasks import Agency
 
-OUTCOMES = [
-    "nfa",
-    "advice",
-    "early_help",
-    "assessment",
-    "strategy_discussion",
-    "immediate_protection",
-]
 LIVED = "Sam says mornings are rushed and there is often no breakfast; he likes his school."
 _RETRY_FOR = timedelta(minutes=3)
 
@@ -44,7 +37,7 @@ class Plan:
     rag: str
     agencies: list[Agency]
     immediate_risk: bool
-    outcome: str
+    outcome: DecisionOutcome
     strategy_outcome: str | None
     failed_visits: int
     new_information: bool
@@ -53,7 +46,7 @@ class Plan:
         kinds: Counter[str] = Counter(screening=1, agency_check=len(self.agencies), decision=1)
         if self.new_information:
             kinds["review_new_information"] = 1
-        if self.outcome in ("strategy_discussion", "immediate_protection"):
+        if self.outcome.holds_strategy_discussion:
             kinds["strategy_discussion"] = 1
         if self.visits:
             kinds["visit"] = 1 + self.failed_visits
@@ -63,22 +56,22 @@ class Plan:
 
     @property
     def visits(self) -> bool:
-        if self.outcome in ("assessment", "immediate_protection"):
+        if self.outcome.visits_at_once:
             return True
-        return self.outcome == "strategy_discussion" and self.strategy_outcome != "nfa"
+        return self.outcome.holds_strategy_discussion and self.strategy_outcome != "nfa"
 
 
 def draw_plan(rng: random.Random) -> Plan:
-    outcome = rng.choice(OUTCOMES)
-    immediate = outcome == "immediate_protection" and rng.random() < 0.5
+    outcome = rng.choice(list(DecisionOutcome))
+    immediate = outcome is DecisionOutcome.immediate_protection and rng.random() < 0.5
     return Plan(
         rag="red" if immediate else rng.choice(["red", "amber", "green"]),
         agencies=rng.sample(list(Agency), rng.randint(1, 3)),
         immediate_risk=immediate,
         outcome=outcome,
         strategy_outcome=rng.choice(["section_47", "assessment", "nfa"])
-        if outcome == "strategy_discussion"
-        else ("section_47" if outcome == "immediate_protection" else None),
+        if outcome is DecisionOutcome.strategy_discussion
+        else ("section_47" if outcome is DecisionOutcome.immediate_protection else None),
         failed_visits=rng.choice([0, 0, 0, 1, 2]),
         new_information=rng.random() < 0.2,
     )

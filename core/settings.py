@@ -7,6 +7,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
+import limits
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -90,6 +91,11 @@ class Settings(BaseSettings):
         "unset in development uses a key made once in the state folder",
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    information_rate_limit: str = Field(
+        default="20/minute",
+        description="how much new information one caller may add to one case "
+        "(`N/second|minute|hour|day`, several separated by ';'); more is answered 429",
+    )
     # Worker tuning (workers/worker.py; measured in docs/performance.md).
     worker_sandbox: bool = Field(
         default=True,
@@ -107,6 +113,15 @@ class Settings(BaseSettings):
     worker_max_concurrent_local_activities: int = Field(default=100, ge=1)
     worker_workflow_task_polls: int = Field(
         default=5, ge=2, description="concurrent polls for workflow tasks (sticky and normal)"
+    )
+    # The retention schedule of the case record (domain/retention.py, docs/records.md): a closed
+    # case is kept until the later of the child's 18th birthday plus the first and its closure
+    # plus the second, unless a legal hold stops its disposal.
+    retention_years_after_adulthood: int = Field(
+        default=3, ge=0, le=100, description="years a record is kept after the child turns 18"
+    )
+    retention_years_after_closure: int = Field(
+        default=3, ge=0, le=100, description="years a record is kept after the case closed"
     )
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"
@@ -142,6 +157,15 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("information_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            limits.parse_many(value)
+        except ValueError as err:
+            raise ValueError(f"not a rate limit such as 20/minute: {err}") from None
         return value
 
     @field_validator("smtp_username", "smtp_password", mode="before")

@@ -13,23 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from pydantic import BaseModel, Field, computed_field
 
 from domain.calendar import DEFAULT_CALENDAR, LONDON, WorkingCalendar
+from domain.policy import DecisionOutcome
 
 MAX_PERIOD_DAYS = 5 * 366
 """The longest period a report may cover (about five years)."""
 
 DEFAULT_PERIOD_WEEKS = 12
 """Without `from`, a report covers this many whole weeks before the current one, and that one."""
-
-DECISION_OUTCOMES = (
-    "nfa",
-    "advice",
-    "early_help",
-    "assessment",
-    "strategy_discussion",
-    "immediate_protection",
-)
-"""The decision outcomes conversion counts (domain.policy.DecisionOutcome's values)."""
-
 
 def monday_of(day: date) -> date:
     """The Monday that starts `day`'s week."""
@@ -304,13 +294,17 @@ class ReReferrals(BaseModel):
 class ConversionStats(BaseModel):
     referrals: int = 0
     decided: int = 0
-    outcomes: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(DECISION_OUTCOMES, 0))
+    outcomes: dict[DecisionOutcome, int] = Field(
+        default_factory=lambda: dict.fromkeys(DecisionOutcome, 0)
+    )
     section_47: int = 0
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def percent_of_referrals(self) -> dict[str, float | None]:
-        shares = {name: percent(n, self.referrals) for name, n in self.outcomes.items()}
+        shares: dict[str, float | None] = {
+            outcome.value: percent(n, self.referrals) for outcome, n in self.outcomes.items()
+        }
         shares["section_47"] = percent(self.section_47, self.referrals)
         return shares
 

@@ -12,6 +12,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.cases import case_handle, live_state, on_case
 from api.deps import (
     IntakeStaff,
+    LimitsDep,
     Manager,
     OptionalIdempotencyKey,
     PoolDep,
@@ -178,9 +179,11 @@ async def add_information(
     user: Staff,
     client: TemporalDep,
     pool: PoolDep,
+    caller_limits: LimitsDep,
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> InformationAdded:
-    """New information about an open case: on its timeline, and a review task to re-rate."""
+    """New information about an open case: into its record, and to the one review task that
+    re-rates it (opened if none is open). One caller may add only so much to one case (429)."""
     if user.is_partner:
         assert user.agency is not None
         async with pool.acquire() as conn:
@@ -189,6 +192,7 @@ async def add_information(
             )
         if not asked:  # partners reach only the cases they were asked about
             raise ApiError(404, "not_found", f"referral {referral_id} was not found")
+    await caller_limits.information(user.user_id, referral_id)
     handle = case_handle(client, referral_id)
     outcome = await on_case(
         referral_id,

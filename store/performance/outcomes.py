@@ -6,13 +6,13 @@ referrer was told in time (`referrer_told`), and children referred again within 
 from __future__ import annotations
 
 from domain import measures as m
-from domain.measures import DECISION_OUTCOMES
+from domain.policy import DecisionOutcome
 from store.performance.scope import REFERRALS_IN_SCOPE, Counts, Scope, by_week, rate, timeliness
 from store.pool import Conn
 
 # The outcome names are the domain's constants, not input, so they may go into the SQL.
 _OUTCOMES = ", ".join(
-    f"count(*) FILTER (WHERE r.outcome = '{name}') AS {name}" for name in DECISION_OUTCOMES
+    f"count(*) FILTER (WHERE r.outcome = '{o.value}') AS {o.value}" for o in DecisionOutcome
 )
 
 CONVERSION = f"""
@@ -48,7 +48,7 @@ async def conversion(conn: Conn, scope: Scope) -> m.Conversion:
         return {
             "referrals": c["referrals"],
             "decided": c["decided"],
-            "outcomes": {name: c[name] for name in DECISION_OUTCOMES},
+            "outcomes": {o: c[o.value] for o in DecisionOutcome},
             "section_47": c["section_47"],
         }
 

@@ -52,7 +52,7 @@ def api_client_for() -> ClientFactory:
     return _api_client
 
 
-def _settings(env: WorkflowEnvironment, database_url: str, task_queue: str) -> Settings:
+def api_settings(env: WorkflowEnvironment, database_url: str, task_queue: str) -> Settings:
     return Settings(
         temporal_address=env.client.service_client.config.target_host,
         database_url=database_url,
@@ -68,7 +68,7 @@ async def api_client(
     dev_env: WorkflowEnvironment, database_url: str, task_queue: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The API on the dev server and the test's own database (no worker)."""
-    async with _api_client(_settings(dev_env, database_url, task_queue)) as client:
+    async with _api_client(api_settings(dev_env, database_url, task_queue)) as client:
         yield client
 
 
@@ -111,6 +111,6 @@ class LiveApi:
 async def live_api(
     dev_env: WorkflowEnvironment, pool: asyncpg.Pool, database_url: str, task_queue: str
 ) -> AsyncIterator[LiveApi]:
-    settings = _settings(dev_env, database_url, task_queue)
+    settings = api_settings(dev_env, database_url, task_queue)
     async with build_worker(dev_env.client, pool, task_queue), _api_client(settings) as client:
         yield LiveApi(client=client, staff=Staff(settings), pool=pool)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
@@ -17,26 +16,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.tasks import Agency
 from tests.api.conftest import LiveApi
+from tests.api.driver import complete, opened
 from tests.api.test_referrals import intake_body
 from tests.workflows.driver import LIVED_EXPERIENCE
 
 NHS = "9434765919"
-
-
-async def _complete(
-    api: LiveApi, headers: dict[str, str], task_id: str, result: dict[str, Any]
-) -> dict[str, Any]:
-    response = await api.client.post(
-        f"/tasks/{task_id}/complete",
-        json={"result": result},
-        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def _opened(answer: dict[str, Any], kind: str) -> str:
-    return str(next(t["task_id"] for t in answer["opened_tasks"] if t["kind"] == kind))
 
 
 async def _closed_case(api: LiveApi) -> str:
@@ -46,7 +30,7 @@ async def _closed_case(api: LiveApi) -> str:
     created = await api.client.post("/referrals", json=body, headers=staff.practitioner)
     assert created.status_code == 201, created.text
     referral_id = created.json()["referral_id"]
-    screened = await _complete(api, staff.practitioner, created.json()["screening_task_id"], {
+    screened = await complete(api, staff.practitioner, created.json()["screening_task_id"], {
         "kind": "screening", "rag": "amber", "rationale": "Hunger and bruising at school.",
         "agencies": ["police"],
     })  # fmt: skip
@@ -56,18 +40,18 @@ async def _closed_case(api: LiveApi) -> str:
         headers=staff.practitioner,
     )
     assert added.status_code == 200, added.text
-    await _complete(api, staff.practitioner, added.json()["review_task_id"], {
+    await complete(api, staff.practitioner, added.json()["review_task_id"], {
         "kind": "review_new_information", "rationale": "Consistent with the concern; RAG kept.",
     })  # fmt: skip
-    checked = await _complete(api, staff.agency(Agency.police), _opened(screened, "agency_check"), {
+    checked = await complete(api, staff.agency(Agency.police), opened(screened, "agency_check"), {
         "kind": "agency_check", "known_to_agency": True,
         "information": "Two call-outs to the address in 2026.", "responder_name": "PC Example",
     })  # fmt: skip
-    decided = await _complete(api, staff.manager, _opened(checked, "decision"), {
+    decided = await complete(api, staff.manager, opened(checked, "decision"), {
         "kind": "decision", "outcome": "assessment", "rationale": "Needs an assessment.",
         "lived_experience": LIVED_EXPERIENCE, "household_considered": ["Pat Example"],
     })  # fmt: skip
-    visited = await _complete(api, staff.practitioner, _opened(decided, "visit"), {
+    visited = await complete(api, staff.practitioner, opened(decided, "visit"), {
         "kind": "visit", "visited_at": datetime.now(UTC).isoformat(), "child_seen": True,
         "seen_alone": True, "observations": "Warm home, food in the cupboards.",
         "child_words": "I like football and my teacher.",

@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from cli.embedded import find_binary
 from core import search_attributes
 from core.temporal import ensure_search_attributes
-from tests.api.conftest import LiveApi, Staff, _api_client, _settings
+from tests.api.conftest import LiveApi, Staff, _api_client, api_settings
 from tests.conftest import TEST_CONVERTER
 from workers.worker import build_worker
 
@@ -44,6 +44,6 @@ async def stored_api(
     sqlite_env: WorkflowEnvironment, pool: asyncpg.Pool, database_url: str, task_queue: str
 ) -> AsyncIterator[LiveApi]:
     """The API and a worker on the SQLite-backed dev server."""
-    settings = _settings(sqlite_env, database_url, task_queue)
+    settings = api_settings(sqlite_env, database_url, task_queue)
     async with build_worker(sqlite_env.client, pool, task_queue), _api_client(settings) as client:
         yield LiveApi(client=client, staff=Staff(settings), pool=pool)
