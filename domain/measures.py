@@ -21,6 +21,7 @@ MAX_PERIOD_DAYS = 5 * 366
 DEFAULT_PERIOD_WEEKS = 12
 """Without `from`, a report covers this many whole weeks before the current one, and that one."""
 
+
 def monday_of(day: date) -> date:
     """The Monday that starts `day`'s week."""
     return day - timedelta(days=day.weekday())
