@@ -6,19 +6,18 @@ can replace it later. Tokens carry staff identities only, never a child's data.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jwt
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from core.settings import Settings
+from core.state_keys import made_once
 from domain.tasks import Agency, Team, agency_team
 
 _ALGORITHM = "HS256"
@@ -29,6 +28,8 @@ class StaffRole(StrEnum):
     manager = "manager"
     agency = "agency"
     engineer = "engineer"
+    # Answers subject access requests: exports a child's whole record, works no cases.
+    records_officer = "records_officer"
 
 
 class User(BaseModel):
@@ -75,18 +76,7 @@ def signing_key(settings: Settings) -> str:
     """The configured key, or one made once and kept in the state folder (development)."""
     if settings.auth_secret is not None:
         return settings.auth_secret.get_secret_value()
-    path = Path(settings.state_dir) / "auth-signing-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two processes starting together must not each write a different key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return made_once(settings.state_dir, "auth-signing-key", lambda: secrets.token_urlsafe(48))
 
 
 def issue_token(settings: Settings, user: User, *, ttl: timedelta = timedelta(hours=12)) -> str:

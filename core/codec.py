@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import secrets
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -21,6 +19,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 from core.settings import Settings
+from core.state_keys import made_once
 
 ENCODING = b"binary/encrypted"
 KEY_ID_KEY = "encryption-key-id"
@@ -72,18 +71,7 @@ def payload_keys(settings: Settings) -> dict[str, bytes]:
         raise PayloadKeyError(
             "set FRONTDOOR_PAYLOAD_KEYS (id:base64key,...) or turn on FRONTDOOR_DEV_MODE"
         )
-    path = Path(settings.state_dir) / _DEV_KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: the worker and the API starting together must not each write a different key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(new_key_spec("dev-1"))
-    return parse_keys(path.read_text())
+    return parse_keys(made_once(settings.state_dir, _DEV_KEY_FILE, lambda: new_key_spec("dev-1")))
 
 
 class EncryptionCodec(PayloadCodec):

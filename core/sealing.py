@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.codec import PayloadKeyError, payload_keys
 from core.settings import Settings
+from core.state_keys import made_once
 
 _NONCE_BYTES = 12
 _DEV_HMAC_FILE = "identifier-key"
@@ -98,17 +97,7 @@ def identifier_key(settings: Settings) -> bytes:
         raise PayloadKeyError(
             "set FRONTDOOR_IDENTIFIER_KEY (32 characters or more) or turn on FRONTDOOR_DEV_MODE"
         )
-    path = Path(settings.state_dir) / _DEV_HMAC_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return made_once(settings.state_dir, _DEV_HMAC_FILE, lambda: secrets.token_hex(32)).encode()
 
 
 def record_sealer(settings: Settings) -> RecordSealer:

@@ -3,17 +3,30 @@ activity environment, and a case already registered."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+
 import asyncpg
 import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
 from activities.record import CaseRecord
+from core.logs import configure_logging
 from core.sealing import record_sealer
-from core.settings import Settings
+from core.settings import LogFormat, Settings
 from domain.records import RegisterReferralInput
 from store.case_record import PgCaseStore
 from tests.activities.factory import registration
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """The log lines written during the test, as JSON, one a line."""
+    stream = io.StringIO()
+    configure_logging(Settings(log_format=LogFormat.JSON), stream=stream)
+    yield stream
+    configure_logging(Settings(log_format=LogFormat.JSON))
 
 
 @pytest.fixture

@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 
 import asyncpg
-import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
-from core.logs import configure_logging
-from core.settings import LogFormat, Settings
 from domain.policy import Role
 from domain.records import RegisterReferralInput
 from store.audit_event import list_audit_events
@@ -123,14 +119,6 @@ async def test_escalating_twice_tells_the_team_manager_once_and_raises_the_level
         "told": "team_manager of front_door_practitioners",
     }
     assert (task_level, case_level) == (1, 1)
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging(Settings(log_format=LogFormat.JSON), stream=stream)
-    yield stream
-    configure_logging(Settings(log_format=LogFormat.JSON))
 
 
 async def test_escalation_is_logged_with_ids_and_levels_only(

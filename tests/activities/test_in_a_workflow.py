@@ -7,19 +7,15 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     import asyncpg
-    import pytest
     from temporalio.testing import WorkflowEnvironment
 
     from activities.case import CaseActivities
-    from core.logs import configure_logging
-    from core.settings import LogFormat, Settings
     from domain.audit import AuditEvent
     from domain.case import CaseProgress, Stage
     from domain.records import ApplyWritesInput, ApplyWritesResult, RecordProgressInput
@@ -40,14 +36,6 @@ class WriteTwiceWorkflow:
             )
             for _ in range(2)
         ]
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging(Settings(log_format=LogFormat.JSON), stream=stream)
-    yield stream
-    configure_logging(Settings(log_format=LogFormat.JSON))
 
 
 async def test_writing_a_step_twice_writes_one_row_and_logs_with_the_case_ids(

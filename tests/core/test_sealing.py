@@ -59,10 +59,10 @@ def test_identifiers_are_keyed_and_never_the_plain_value() -> None:
 
 def test_the_identifier_key_is_required_outside_development(tmp_path: Path) -> None:
     with pytest.raises(PayloadKeyError, match="FRONTDOOR_IDENTIFIER_KEY"):
-        identifier_key(Settings(dev_mode=False, state_dir=tmp_path))
+        identifier_key(Settings(dev_mode=False, identifier_key=None, state_dir=tmp_path))
     with pytest.raises(PayloadKeyError, match="at least 32"):
         identifier_key(Settings(identifier_key="short", state_dir=tmp_path))  # type: ignore[arg-type]
 
-    made = identifier_key(Settings(dev_mode=True, state_dir=tmp_path))
-    assert made == identifier_key(Settings(dev_mode=True, state_dir=tmp_path))
+    made = identifier_key(Settings(dev_mode=True, identifier_key=None, state_dir=tmp_path))
+    assert made == identifier_key(Settings(dev_mode=True, identifier_key=None, state_dir=tmp_path))
     assert len(made) == 64
