@@ -1,7 +1,8 @@
 """`frontdoor dev`: the whole system on embedded servers, in one command.
 
-Starts (unless configured to use existing ones) the Temporal dev server and PostgreSQL, registers
-the search attributes, applies migrations, runs the worker, the notifier (which emails the outbox
+Starts (unless configured to use existing ones) the Temporal dev server, its namespace keeping
+closed workflows a week (`cli.embedded.NAMESPACE_RETENTION`), and PostgreSQL, registers the
+search attributes, applies migrations, runs the worker, the notifier (which emails the outbox
 to the SMTP server in settings) and the API as child processes, prints where to look, and on
 Ctrl-C (or SIGTERM) stops everything it started, in reverse order, and nothing else. State lives
 under the state folder, so a second run picks up the same cases.

@@ -17,10 +17,15 @@ import sys
 import sysconfig
 import warnings
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.namespace.v1 import NamespaceConfig
+from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from core.temporal import connect
 from store.pool import ensure_database
@@ -29,6 +34,10 @@ if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
 
 DATABASE_NAME = "frontdoor"
+NAMESPACE_RETENTION = timedelta(days=7)
+"""How long the dev server keeps a closed case's workflow history: an operational window for
+engineers (replays, `frontdoor history export`), not the record, which is in PostgreSQL
+(docs/records.md). The dev server's own default is a day."""
 _PR_SET_PDEATHSIG = 1
 
 
@@ -102,6 +111,18 @@ def stop_process(proc: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
         proc.wait()
 
 
+async def set_retention(client: Client, namespace: str, retention: timedelta) -> None:
+    """Set how long the namespace keeps closed workflows (the dev server has no flag for it; it
+    keeps the value in its database, so setting it on every start is idempotent)."""
+    ttl = Duration()
+    ttl.FromTimedelta(retention)
+    await client.workflow_service.update_namespace(
+        UpdateNamespaceRequest(
+            namespace=namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl)
+        )
+    )
+
+
 @dataclass
 class EmbeddedTemporal:
     """A Temporal dev server whose history lives in a SQLite file, so cases survive a restart."""
@@ -166,7 +187,8 @@ class EmbeddedTemporal:
                     f"see {self.log_file}"
                 )
             with contextlib.suppress(Exception):
-                return await connect(self.address, self.namespace)
+                client = await connect(self.address, self.namespace)
+                break
             if asyncio.get_running_loop().time() > deadline:
                 self.stop()
                 raise EmbeddedServerError(
@@ -174,6 +196,15 @@ class EmbeddedTemporal:
                     f"see {self.log_file}"
                 )
             await asyncio.sleep(0.25)
+        try:
+            await set_retention(client, self.namespace, NAMESPACE_RETENTION)
+        except RPCError as err:
+            self.stop()
+            raise EmbeddedServerError(
+                f"the Temporal dev server refused to set namespace {self.namespace!r}'s "
+                f"retention ({err}); see {self.log_file}"
+            ) from err
+        return client
 
     def stop(self) -> None:
         if self.process is not None:

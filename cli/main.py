@@ -137,5 +137,11 @@ app.add_typer(directory_app, name="directory")
 app.command()(notifier)
 
 
+# The case record's retention (issue 14): legal holds, disposal, re-sealing.
+from cli.records import records_app  # noqa: E402 - commands register last
+
+app.add_typer(records_app, name="records")
+
+
 if __name__ == "__main__":
     sys.exit(app())

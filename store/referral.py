@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -211,3 +211,85 @@ async def list_cases(
     )
     total = await conn.fetchval(f"SELECT count(*) {_CASES_MATCHING}", *filters)
     return [dict(row) for row in rows], int(total)
+
+
+# Retention (store/disposal.py, domain/retention.py): what disposal and legal holds read of a
+# case, and the clearing of its personal data once the record is disposed of.
+
+
+@dataclass(frozen=True)
+class RetentionFacts:
+    """What the retention schedule and legal holds need of a referral."""
+
+    referral_id: UUID
+    workflow_id: str
+    closed_at: datetime | None
+    child_adult_on: date | None
+    child_nhs_number: str | None
+    child_match_key: str | None
+    disposed_at: datetime | None
+
+
+_RETENTION_COLUMNS = """referral_id, workflow_id, closed_at, child_adult_on, child_nhs_number,
+    child_match_key, disposed_at"""
+
+
+async def retention_facts(
+    conn: Conn, referral_id: UUID, *, lock: bool = False
+) -> RetentionFacts | None:
+    """The referral's retention facts; with `lock`, its row is locked until the transaction ends
+    (disposal and the placing of a hold on it then happen one after the other)."""
+    row = await conn.fetchrow(
+        f"SELECT {_RETENTION_COLUMNS} FROM referral WHERE referral_id = $1"
+        + (" FOR UPDATE" if lock else ""),
+        referral_id,
+    )
+    return None if row is None else RetentionFacts(**dict(row))
+
+
+async def awaiting_disposal(
+    conn: Conn,
+    *,
+    closed_before: datetime,
+    adult_on_or_before: date,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[RetentionFacts]:
+    """A page of closed referrals not yet disposed of that closed before `closed_before` and
+    whose child came of age on or before `adult_on_or_before` (or has no known birthday), in
+    (closed_at, referral_id) order after `after`: the candidates the schedule then decides on."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_RETENTION_COLUMNS} FROM referral
+        WHERE closed_at IS NOT NULL AND disposed_at IS NULL
+          AND closed_at < $1
+          AND (child_adult_on IS NULL OR child_adult_on <= $2)
+          AND ($3::timestamptz IS NULL OR (closed_at, referral_id) > ($3, $4::uuid))
+        ORDER BY closed_at, referral_id
+        LIMIT $5
+        """,
+        closed_before,
+        adult_on_or_before,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [RetentionFacts(**dict(row)) for row in rows]
+
+
+async def mark_disposed(conn: Conn, referral_id: UUID, at: datetime) -> bool:
+    """Clear the child's matching data (keyed identifiers, coming of age) and record when the
+    record was disposed of; the codes and instants stay for the statistics. False if it was
+    already disposed of."""
+    updated = await conn.fetchval(
+        """
+        UPDATE referral SET
+            child_nhs_number = NULL, child_match_key = NULL, child_adult_on = NULL,
+            disposed_at = $2, updated_at = now()
+        WHERE referral_id = $1 AND disposed_at IS NULL
+        RETURNING true
+        """,
+        referral_id,
+        at,
+    )
+    return bool(updated)

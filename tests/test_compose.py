@@ -158,3 +158,10 @@ def test_the_checks_catch_misspelt_and_foreign_variables() -> None:
         "api: FRONTDOOR_LOG_LEVL",
     ]
     assert foreign_variables(document) == ["api: DATABASE_URL"]
+
+
+def test_temporal_keeps_closed_histories_a_week(compose: dict[str, object]) -> None:
+    # The record is in PostgreSQL; Temporal's histories are an operational window, set
+    # explicitly rather than left at the image's default of a day.
+    temporal = environment(services(compose)["temporal"])
+    assert temporal.get("DEFAULT_NAMESPACE_RETENTION") == "168h"

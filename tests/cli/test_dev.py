@@ -113,7 +113,10 @@ def test_dev_runs_everything_and_ctrl_c_stops_everything(state_dir: Path) -> Non
         stack.wait_ready()
         ui = httpx.get(f"http://127.0.0.1:{stack.ui_port}/api/v1/namespaces", timeout=10)
         assert ui.status_code == 200
-        assert "default" in {ns["namespaceInfo"]["name"] for ns in ui.json()["namespaces"]}
+        namespaces = {ns["namespaceInfo"]["name"]: ns for ns in ui.json()["namespaces"]}
+        assert "default" in namespaces
+        # Closed histories are kept a week, set explicitly (the dev server's default is a day).
+        assert namespaces["default"]["config"]["workflowExecutionRetentionTtl"] == "604800s"
         assert f"http://127.0.0.1:{stack.api_port}/docs" in stack.log()
         assert f"http://127.0.0.1:{stack.ui_port}" in stack.log()
         assert _processes_mentioning(str(state_dir)), "expected the servers to be running"

@@ -37,3 +37,19 @@ def test_a_bad_value_is_an_error_naming_the_setting(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("FRONTDOOR_API_PORT", "70000")
     with pytest.raises(ValidationError, match="api_port"):
         Settings()
+
+
+def test_the_retention_schedule_defaults_to_three_years_after_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("FRONTDOOR_RETENTION_YEARS_AFTER_ADULTHOOD", raising=False)
+    monkeypatch.delenv("FRONTDOOR_RETENTION_YEARS_AFTER_CLOSURE", raising=False)
+    settings = Settings()
+    assert settings.retention_years_after_adulthood == 3
+    assert settings.retention_years_after_closure == 3
+
+    monkeypatch.setenv("FRONTDOOR_RETENTION_YEARS_AFTER_ADULTHOOD", "25")
+    assert Settings().retention_years_after_adulthood == 25
+    monkeypatch.setenv("FRONTDOOR_RETENTION_YEARS_AFTER_CLOSURE", "-1")
+    with pytest.raises(ValidationError, match="retention_years_after_closure"):
+        Settings()
