@@ -45,26 +45,6 @@ class InformationItem(BaseModel):
     text: str
 
 
-class CaseRecordView(CaseState):
-    """A case as the record holds it: its state, with the intake, every task's result and every
-    item of new information; `in_process` says whether the workflow is still running it."""
-
-    in_process: bool
-    intake: ReferralDetails | None = None
-    information: list[InformationItem] = Field(default_factory=list)
-
-
-class ChronologyItem(BaseModel):
-    """One line of a case's chronology: what happened (from the audit trail) or what was
-    recorded (an entry of the case record, with what staff wrote)."""
-
-    at: datetime
-    what: str
-    actor: str | None = None
-    task_id: str | None = None
-    detail: dict[str, Any] = Field(default_factory=dict)
-
-
 class RecordEntryView(BaseModel):
     """An entry of the case record as staff read it."""
 
@@ -87,6 +67,27 @@ class RecordEntryView(BaseModel):
             corrects=entry.corrects,
             body=entry.body,
         )
+
+
+class CaseRecordView(CaseState):
+    """A case as the record holds it: its state, with the intake, every task's result and every
+    item of new information; `in_process` says whether the workflow is still running it."""
+
+    in_process: bool
+    intake: ReferralDetails | None = None
+    information: list[InformationItem] = Field(default_factory=list)
+    corrections: list[RecordEntryView] = Field(default_factory=list)
+
+
+class ChronologyItem(BaseModel):
+    """One line of a case's chronology: what happened (from the audit trail) or what was
+    recorded (an entry of the case record, with what staff wrote)."""
+
+    at: datetime
+    what: str
+    actor: str | None = None
+    task_id: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
 
 
 def open_entry(sealer: RecordSealer, stored: StoredEntry) -> RecordEntry:
@@ -156,6 +157,7 @@ async def case_view(
         entries = [
             open_entry(sealer, e) for e in await case_entry_store.entries_of(conn, [referral_id])
         ]
+    entries = with_corrections(entries)
     state = live or _rebuilt(stored, tasks, entries, events, earlier)
     results = {
         str(e.task_id): _RESULT.validate_python(e.body["result"])
@@ -176,7 +178,22 @@ async def case_view(
             for e in entries
             if e.kind is EntryKind.information
         ],
+        corrections=[RecordEntryView.of(e) for e in entries if e.kind is EntryKind.correction],
     )
+
+
+def with_corrections(entries: list[RecordEntry]) -> list[RecordEntry]:
+    """The entries as corrected: each corrected entry reads as its latest correction says (the
+    corrections themselves stay in the list, and the original in the record)."""
+    latest = {
+        e.corrects: e.body["corrected"]
+        for e in entries
+        if e.kind is EntryKind.correction and e.corrects is not None
+    }
+    return [
+        e.model_copy(update={"body": latest[e.entry_id]}) if e.entry_id in latest else e
+        for e in entries
+    ]
 
 
 def _rebuilt(

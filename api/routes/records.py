@@ -1,4 +1,5 @@
-"""Routes for the case record: a case's chronology, and every referral of the same child."""
+"""Routes for the case record: a case's chronology, every referral of the same child, and
+corrections of what was recorded."""
 
 from __future__ import annotations
 
@@ -8,12 +9,21 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import IntakeStaff, Manager, PoolDep, SealerDep
-from api.errors import ErrorResponse
-from api.record import ChronologyItem, RecordEntryView, chronology, read_entries, referral_or_404
+from api.corrections import Correction, correct
+from api.deps import IdempotencyKey, IntakeStaff, Manager, PoolDep, SealerDep
+from api.errors import ApiError, ErrorResponse
+from api.record import (
+    ChronologyItem,
+    RecordEntryView,
+    chronology,
+    open_entry,
+    read_entries,
+    referral_or_404,
+)
 from domain.case import Stage
 from domain.policy import DecisionOutcome
 from store import audit_event as audit_event_store
+from store import case_entry as case_entry_store
 from store import referral as referral_store
 
 router = APIRouter(
@@ -88,3 +98,45 @@ async def child_referrals(
             if r is not None and r.disposed_at is None
         ]
     )
+
+
+class CorrectionMade(BaseModel):
+    """A correction on record: which entry it corrects; `recorded` is false for a repeat."""
+
+    corrects: int
+    recorded: bool
+
+
+@router.post(
+    "/{referral_id}/corrections",
+    response_model=CorrectionMade,
+    status_code=201,
+    responses={409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+)
+async def correct_entry(
+    referral_id: UUID,
+    body: Correction,
+    user: IntakeStaff,
+    pool: PoolDep,
+    sealer: SealerDep,
+    idempotency_key: IdempotencyKey,
+) -> CorrectionMade:
+    """Correct an entry of the case record (the intake, a task's result, an item of new
+    information): a new entry with who, when, why and the corrected content; the original
+    stays on record. A manager, or the member of staff who wrote the entry, may correct it."""
+    async with pool.acquire() as conn:
+        stored = await referral_or_404(conn, referral_id)
+        target = await case_entry_store.get_entry(conn, body.entry_id)
+    if target is None:
+        raise ApiError(404, "not_found", f"referral {referral_id} has no entry {body.entry_id}")
+    recorded = await correct(
+        pool,
+        sealer,
+        user,
+        referral_id,
+        stored.workflow_id,
+        open_entry(sealer, target),
+        body,
+        idempotency_key,
+    )
+    return CorrectionMade(corrects=body.entry_id, recorded=recorded)

@@ -174,3 +174,72 @@ async def test_nothing_staff_wrote_or_an_identifier_is_readable_in_the_database(
         assert all(plain.encode() not in bytes(row["body"]) for row in bodies)
     assert keys is not None and keys["child_nhs_number"] not in (None, NHS)
     assert len(keys["child_nhs_number"]) == 64 and "sam" not in keys["child_match_key"]
+
+
+async def test_a_correction_is_a_new_entry_and_the_original_stays_on_record(
+    live_api: LiveApi,
+) -> None:
+    api, staff = live_api.client, live_api.staff
+    referral_id = await _closed_case(live_api)
+    child = (await api.get(f"/referrals/{referral_id}/child", headers=staff.manager)).json()
+    entries = child["referrals"][-1]["entries"]
+    decision = next(
+        e for e in entries if e["kind"] == "task_result" and e["body"]["task_kind"] == "decision"
+    )
+    corrected = {**decision["body"]["result"], "rationale": "Needs an assessment: two call-outs."}
+    key = {"Idempotency-Key": "correct-decision-1"}
+
+    refused = await api.post(
+        f"/referrals/{referral_id}/corrections",
+        json={
+            "entry_id": decision["entry_id"],
+            "reason": "Typo",
+            "corrected": {"result": corrected},
+        },
+        headers={**staff.practitioner, **key},
+    )
+    wrong = await api.post(
+        f"/referrals/{referral_id}/corrections",
+        json={"entry_id": decision["entry_id"], "reason": "Typo", "corrected": {"result": {}}},
+        headers={**staff.manager, **key},
+    )
+    made = await api.post(
+        f"/referrals/{referral_id}/corrections",
+        json={
+            "entry_id": decision["entry_id"],
+            "reason": "The rationale left out the police call-outs.",
+            "corrected": {"result": corrected},
+        },
+        headers={**staff.manager, **key},
+    )
+    again = await api.post(
+        f"/referrals/{referral_id}/corrections",
+        json={
+            "entry_id": decision["entry_id"],
+            "reason": "The rationale left out the police call-outs.",
+            "corrected": {"result": corrected},
+        },
+        headers={**staff.manager, **key},
+    )
+
+    assert refused.status_code == 403  # neither a manager nor the decision's author
+    assert wrong.status_code == 422 and wrong.json()["error"]["details"][0]["field"] == "corrected"
+    assert made.status_code == 201 and made.json() == {
+        "corrects": decision["entry_id"], "recorded": True
+    }  # fmt: skip
+    assert again.json()["recorded"] is False
+    case = (await api.get(f"/referrals/{referral_id}", headers=staff.manager)).json()
+    result = next(t["result"] for t in case["tasks"] if t["kind"] == "decision")
+    assert result["rationale"] == "Needs an assessment: two call-outs."
+    assert [c["body"]["reason"] for c in case["corrections"]] == [
+        "The rationale left out the police call-outs."
+    ]
+    assert case["corrections"][0]["actor"] == "mo.manager"
+    lines = (await api.get(f"/referrals/{referral_id}/chronology", headers=staff.manager)).json()
+    rationales = [
+        line["detail"]["result"]["rationale"]
+        for line in lines["items"]
+        if line["what"] == "recorded_task_result" and line["detail"]["task_kind"] == "decision"
+    ]
+    assert rationales == ["Needs an assessment."]  # the original, as first recorded
+    assert any(line["what"] == "record_corrected" for line in lines["items"])
