@@ -14,9 +14,13 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.case import CaseProgress, Deadline, Milestone
+from pydantic import BaseModel
+
+from domain.case import CaseProgress, Deadline, Milestone, Stage
+from domain.policy import DecisionOutcome, Rag, StrategyOutcome
 from domain.record import ChildKeys
 from domain.records import RegisterReferralInput
+from domain.tasks import ExploitationRisk
 from store.pool import Conn
 
 RE_REFERRAL_WINDOW_DAYS = 365
@@ -136,6 +140,72 @@ async def find_earlier_referrals(
         keys.nhs,
         keys.name_dob,
         RE_REFERRAL_WINDOW_DAYS,
+    )
+    return [row["referral_id"] for row in rows]
+
+
+class StoredReferral(BaseModel):
+    """A row of `referral` as the case record reads it: codes, instants and keyed identifiers."""
+
+    referral_id: UUID
+    workflow_id: str
+    policy_version: str
+    received_at: datetime
+    source_code: str
+    stage: Stage
+    rag: Rag | None
+    immediate_risk: bool
+    re_referral: bool
+    escalation_level: int
+    outcome: DecisionOutcome | None
+    strategy_outcome: StrategyOutcome | None
+    exploitation_risk: ExploitationRisk | None
+    deadlines: dict[Deadline, datetime]
+    milestones: dict[Milestone, datetime]
+    closed_at: datetime | None
+    child_nhs_number: str | None
+    child_match_key: str | None
+    child_adult_on: date | None
+    disposed_at: datetime | None
+
+    @property
+    def child_keys(self) -> ChildKeys:
+        return ChildKeys(
+            nhs=self.child_nhs_number, name_dob=self.child_match_key, adult_on=self.child_adult_on
+        )
+
+
+async def get_referral(conn: Conn, referral_id: UUID) -> StoredReferral | None:
+    row = await conn.fetchrow(
+        """
+        SELECT referral_id, workflow_id, policy_version, received_at, source_code, stage, rag,
+               immediate_risk, re_referral, escalation_level, outcome, strategy_outcome,
+               exploitation_risk, deadlines, milestones, closed_at, child_nhs_number,
+               child_match_key, child_adult_on, disposed_at
+        FROM referral WHERE referral_id = $1
+        """,
+        referral_id,
+    )
+    if row is None:
+        return None
+    values = dict(row)
+    values["deadlines"] = json.loads(values["deadlines"])
+    values["milestones"] = json.loads(values["milestones"])
+    return StoredReferral.model_validate(values)
+
+
+async def referrals_of_child(conn: Conn, keys: ChildKeys) -> list[UUID]:
+    """Every referral of the child with these keyed identifiers, oldest first (any age)."""
+    if keys.nhs is None and keys.name_dob is None:
+        return []
+    rows = await conn.fetch(
+        """
+        SELECT referral_id FROM referral
+        WHERE child_nhs_number = $1 OR child_match_key = $2
+        ORDER BY received_at, referral_id
+        """,
+        keys.nhs,
+        keys.name_dob,
     )
     return [row["referral_id"] for row in rows]
 
