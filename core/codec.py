@@ -2,8 +2,15 @@
 its API, its UI) never holds a child's data in plaintext.
 
 Each encrypted payload names the key that sealed it (`encryption-key-id`), so keys can be rotated:
-the newest key encrypts, every configured key decrypts. A payload without the encrypted encoding
-(histories written before encryption) passes through unchanged, so old cases still replay.
+the newest key encrypts, every configured key decrypts.
+
+Nothing unsealed is accepted: a payload without the encrypted encoding, or one that fails to
+authenticate under the key it names, is decoded to a refusal marker (`REFUSED_ENCODING`) instead
+of its content. Raising here would fail the worker's whole workflow task (the SDK decodes an
+activation before the workflow sees it), so the task would retry forever; the marker instead
+reaches the payload converter (`core/converter.py`), which refuses it as the update's, signal's or
+start's input: the update is rejected, the signal dropped, the forged start fails, and nothing in
+the case changes.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from core.state_keys import made_once
 
 ENCODING = b"binary/encrypted"
 KEY_ID_KEY = "encryption-key-id"
+# What an unsealed or forged payload decodes to; its data says why, in words without case data.
+REFUSED_ENCODING = b"binary/frontdoor-refused"
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
 _DEV_KEY_FILE = "payload-keys"
@@ -102,19 +111,26 @@ class EncryptionCodec(PayloadCodec):
 
     def _decrypt(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            return payload  # written before encryption was turned on
-        key_id = payload.metadata.get(KEY_ID_KEY, b"").decode()
+            return refused("it is not sealed with a Front Door payload key")
+        key_id = payload.metadata.get(KEY_ID_KEY, b"").decode(errors="replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
+            # A key this process lacks is a configuration fault, not a forgery to ignore: failing
+            # the task (retried until the key list is fixed) keeps a running case intact.
             raise PayloadKeyError(
                 f"payload sealed with key {key_id!r}, which is not in FRONTDOOR_PAYLOAD_KEYS"
             )
         nonce, sealed = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
         try:
             plain = cipher.decrypt(nonce, sealed, key_id.encode())
-        except InvalidTag as err:
-            raise PayloadKeyError(f"payload under key {key_id!r} failed to decrypt") from err
+        except InvalidTag:
+            return refused(f"it does not authenticate under payload key {key_id!r}")
         return Payload.FromString(plain)
+
+
+def refused(reason: str) -> Payload:
+    """The marker an unacceptable payload decodes to (see the module's docstring)."""
+    return Payload(metadata={"encoding": REFUSED_ENCODING}, data=reason.encode())
 
 
 class RefuseToEncodeCodec(PayloadCodec):

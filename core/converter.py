@@ -2,27 +2,89 @@
 every payload (failure messages included) encrypted by the codec in `core/codec.py`.
 
 Worker, API, CLI, replayer and tests all build it with `data_converter(settings)`, so they all read
-and write the same encrypted payloads with the same keys.
+and write the same encrypted payloads with the same keys, and all refuse what is not sealed: the
+codec decodes an unsealed or forged payload to a refusal marker, and the payload converter here
+raises on it a non-retryable `UnsealedPayload` error, which the SDK turns into a rejected update,
+a dropped signal or a failed (forged) start. That error is the one failure sent in clear, so
+whoever sent the payload, without the keys, can read why it was refused.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.api.common.v1 import Payload
+from temporalio.api.failure.v1 import Failure
+from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    EncodingPayloadConverter,
+    PayloadConverter,
+)
+from temporalio.exceptions import ApplicationError
 
-from core.codec import EncryptionCodec, RefuseToEncodeCodec, payload_keys
+from core.codec import REFUSED_ENCODING, EncryptionCodec, RefuseToEncodeCodec, payload_keys
 from core.settings import Settings
+
+UNSEALED_ERROR_TYPE = "UnsealedPayload"
+
+
+class _RefusedPayloadConverter(EncodingPayloadConverter):
+    """Reads the codec's refusal marker as an error; never writes anything."""
+
+    @property
+    def encoding(self) -> str:
+        return REFUSED_ENCODING.decode()
+
+    def to_payload(self, value: Any) -> Payload | None:
+        return None
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        raise ApplicationError(
+            f"refused: {payload.data.decode(errors='replace')}; this workflow accepts only"
+            " payloads sealed with the service's keys (send staff actions through the Front"
+            " Door API)",
+            type=UNSEALED_ERROR_TYPE,
+            non_retryable=True,
+        )
+
+
+class SealedPayloadConverter(PydanticPayloadConverter):
+    """The pydantic converter, refusing the codec's refusal marker first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._set_converters(_RefusedPayloadConverter(), *self.converters.values())
+
+
+_CLEAR_FAILURES = DefaultFailureConverter()
+
+
+class FailureConverter(DefaultFailureConverterWithEncodedAttributes):
+    """Messages and stack traces go into an encoded (sealed) payload, except the refusal of an
+    unsealed payload: its fixed text holds no case data, and its sender has no key to read it."""
+
+    def to_failure(
+        self, exception: BaseException, payload_converter: PayloadConverter, failure: Failure
+    ) -> None:
+        if isinstance(exception, ApplicationError) and exception.type == UNSEALED_ERROR_TYPE:
+            _CLEAR_FAILURES.to_failure(exception, payload_converter, failure)
+            failure.stack_trace = ""
+            return
+        super().to_failure(exception, payload_converter, failure)
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    """Pydantic payloads sealed with the settings' payload keys; failure messages and stack
-    traces are moved into an encoded payload, so they are encrypted too."""
+    """Pydantic payloads sealed with the settings' payload keys, refusing unsealed ones; failure
+    messages and stack traces are moved into an encoded payload, so they are encrypted too."""
     return dataclasses.replace(
         pydantic_data_converter,
+        payload_converter_class=SealedPayloadConverter,
         payload_codec=EncryptionCodec(payload_keys(settings)),
-        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+        failure_converter_class=FailureConverter,
     )
 
 

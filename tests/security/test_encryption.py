@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from core.codec import (
     ENCODING,
     KEY_ID_KEY,
+    REFUSED_ENCODING,
     EncryptionCodec,
     PayloadKeyError,
     new_key_spec,
@@ -148,7 +149,7 @@ async def test_the_codec_endpoint_decrypts_for_engineers_only(stored_api: LiveAp
     assert bad.status_code == 422
 
 
-async def test_rotated_keys_still_decrypt_and_plain_payloads_pass_through() -> None:
+async def test_rotated_keys_still_decrypt_and_plain_payloads_are_refused() -> None:
     old = parse_keys(new_key_spec("k1"))
     new = parse_keys(new_key_spec("k2"))
     before = await EncryptionCodec(old).encode([Payload(data=b"x")])
@@ -160,7 +161,7 @@ async def test_rotated_keys_still_decrypt_and_plain_payloads_pass_through() -> N
     with pytest.raises(PayloadKeyError, match="k2"):
         await EncryptionCodec(old).decode(after)
     plain = Payload(metadata={"encoding": b"json/plain"}, data=b'"old"')
-    assert await rotated.decode([plain]) == [plain]
+    assert (await rotated.decode([plain]))[0].metadata["encoding"] == REFUSED_ENCODING
 
 
 def test_keys_are_required_outside_development_and_made_once_inside(
