@@ -14,7 +14,16 @@ from api.access_log import AccessLog
 from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, CallerLimits
-from api.routes import codec, dashboard, health, performance, records, referrals, tasks
+from api.routes import (
+    codec,
+    dashboard,
+    health,
+    performance,
+    records,
+    referrals,
+    subject_access,
+    tasks,
+)
 from core.converter import data_converter
 from core.logs import get_logger
 from core.sealing import record_sealer
@@ -86,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(referrals.router)
     app.include_router(records.router)
+    app.include_router(subject_access.router)
     app.include_router(tasks.router)
     app.include_router(performance.router)
     app.include_router(dashboard.router)

@@ -96,7 +96,10 @@ def migrate() -> None:
 @app.command()
 def token(
     user: Annotated[str, typer.Option(help="the user id the token names")],
-    role: Annotated[list[str], typer.Option(help="practitioner, manager, agency or engineer")],
+    role: Annotated[
+        list[str],
+        typer.Option(help="practitioner, manager, agency, engineer or records_officer"),
+    ],
     agency: Annotated[str | None, typer.Option(help="for role agency: police, health, ...")] = None,
     name: Annotated[str | None, typer.Option(help="display name (default: the user id)")] = None,
     hours: Annotated[float, typer.Option(help="how long the token is valid")] = 12.0,

@@ -10,19 +10,18 @@ Both ways end in `verify_token`, like every other route.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Cookie, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from api.auth import AuthError, StaffRole, User, verify_token
 from api.dashboard_view import build_view
 from api.deps import PoolDep, ReportScope, SettingsDep
 from api.errors import ApiError
+from api.pages import templates
 from core.settings import Settings
 from domain.calendar import LONDON
 from store.performance.report import report
@@ -52,17 +51,6 @@ def _manager(settings: Settings, token: str) -> User:
     if not user.has(StaffRole.manager):
         raise ApiError(403, "forbidden", "this needs one of the roles: manager")
     return user
-
-
-@cache
-def _templates() -> Environment:
-    return Environment(
-        loader=PackageLoader("api", "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=True)
@@ -102,7 +90,7 @@ async def dashboard(
     async with pool.acquire() as conn:
         result = await report(conn, scope)
     page = (
-        _templates()
+        templates()
         .get_template("dashboard.html")
         .render(view=build_view(result), user_id=user.user_id, london=LONDON)
     )
