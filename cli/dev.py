@@ -2,10 +2,12 @@
 
 Starts (unless configured to use existing ones) the Temporal dev server, its namespace keeping
 closed workflows a week (`cli.embedded.NAMESPACE_RETENTION`), and PostgreSQL, registers the
-search attributes, applies migrations, runs the worker, the notifier (which emails the outbox
-to the SMTP server in settings) and the API as child processes, prints where to look, and on
-Ctrl-C (or SIGTERM) stops everything it started, in reverse order, and nothing else. State lives
-under the state folder, so a second run picks up the same cases.
+search attributes, applies migrations as the schema's owner, makes the app's login role (only the
+grants of `frontdoor_app`, store/roles.py), and runs connected as it the worker, the notifier
+(which emails the outbox to the SMTP server in settings) and the API as child processes, prints
+where to look, and on Ctrl-C (or SIGTERM) stops everything it started, in reverse order, and
+nothing else. State lives under the state folder (readable by its owner only), so a second run
+picks up the same cases.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import sys
 import urllib.error
@@ -26,16 +29,19 @@ from cli.embedded import (
     die_with_parent,
     ensure_port_free,
     missing_packages,
+    private_folder,
 )
 from core.settings import Settings
-from core.temporal import connect, ensure_search_attributes
-from store.migrate import migrate
+from core.state_keys import made_once
+from core.temporal import connect, ensure_search_attributes, tls_config
+from store.roles import APP_LOGIN, migrate_as_owner, with_login
 
 _READY_TIMEOUT = 60.0
 # Started in this order and stopped in reverse: the notifier after the worker that fills the
 # outbox, the API last so nothing accepts a referral before the rest is up.
 _CHILDREN = ("worker", "notifier", "api")
 _CHILD_GRACE = 15.0
+_APP_PASSWORD_FILE = "app-db-password"  # noqa: S105 - a file name, not a password
 
 
 @dataclass
@@ -49,7 +55,7 @@ class DevStack:
 
     async def start(self) -> None:
         s = self.settings
-        s.state_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(s.state_dir)
         ensure_port_free(s.api_host, s.api_port, "FRONTDOOR_API_PORT")
 
         temporal_address = s.temporal_address
@@ -64,19 +70,20 @@ class DevStack:
             client = await self.temporal.start()
             temporal_address = self.temporal.address
         else:
-            client = await connect(temporal_address, s.temporal_namespace)
+            client = await connect(temporal_address, s.temporal_namespace, tls=tls_config(s))
         await ensure_search_attributes(client, s.temporal_namespace)
 
-        database_url = s.database_url
-        if database_url is None:
+        owner_url = s.migrate_database_url or s.database_url
+        if owner_url is None:
             self.postgres = EmbeddedPostgres(data_dir=s.state_dir / "postgres")
             _say("starting embedded PostgreSQL ...")
-            database_url = await self.postgres.start()
-        applied = await migrate(database_url)
+            owner_url = await self.postgres.start()
+        database_url = app_database_url(s, owner_url)
+        applied = await migrate_as_owner(owner_url, database_url)
         _say(f"database migrated ({len(applied)} new migration(s) applied)")
 
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "FRONTDOOR_MIGRATE_DATABASE_URL"},
             "FRONTDOOR_TEMPORAL_ADDRESS": temporal_address,
             "FRONTDOOR_DATABASE_URL": database_url,
             # Development: `frontdoor token` tokens are accepted, and without configured payload
@@ -138,6 +145,16 @@ class DevStack:
         if self.temporal is not None:
             await asyncio.to_thread(self.temporal.stop)
             self.temporal = None
+
+
+def app_database_url(settings: Settings, owner_url: str) -> str:
+    """Where the children connect: FRONTDOOR_DATABASE_URL when an owner URL is configured beside
+    it, else the owner's server as `frontdoor_app_login` (password made once in the state
+    folder), so the worker, notifier and API never hold the owner's rights."""
+    if settings.migrate_database_url is not None and settings.database_url is not None:
+        return settings.database_url
+    password = made_once(settings.state_dir, _APP_PASSWORD_FILE, lambda: secrets.token_urlsafe(24))
+    return with_login(owner_url, APP_LOGIN, password)
 
 
 # For each dev dependency an embedded server comes from, the setting that names a running server.

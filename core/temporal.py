@@ -1,6 +1,9 @@
-"""Connecting to Temporal the one way every process does, and registering search attributes."""
+"""Connecting to Temporal the one way every process does (the project's data converter, and TLS
+with a client certificate when the settings name one), and registering search attributes."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -9,7 +12,7 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.converter import DataConverter
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from core import search_attributes
 from core.converter import NO_PAYLOADS_CONVERTER, data_converter
@@ -19,16 +22,55 @@ from core.settings import Settings
 log = get_logger(__name__)
 
 
-async def connect(address: str, namespace: str, settings: Settings | None = None) -> Client:
-    """A client with the project's data converter, keyed by `settings`.
+class TemporalTlsError(ValueError):
+    """A TLS file the settings name cannot be read; the message names the variable."""
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """TLS as the settings ask: False when no `FRONTDOOR_TEMPORAL_TLS_*` is set, else the CA, the
+    client certificate and key (mutual TLS; `Settings` refuses one without the other) and the
+    server name, read from their files."""
+    if not settings.temporal_tls():
+        return False
+    return TLSConfig(
+        server_root_ca_cert=_read(settings.temporal_tls_ca, "FRONTDOOR_TEMPORAL_TLS_CA"),
+        client_cert=_read(settings.temporal_tls_cert, "FRONTDOOR_TEMPORAL_TLS_CERT"),
+        client_private_key=_read(settings.temporal_tls_key, "FRONTDOOR_TEMPORAL_TLS_KEY"),
+        domain=settings.temporal_tls_server_name,
+    )
+
+
+def _read(path: Path | None, variable: str) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise TemporalTlsError(f"{variable}: cannot read {path} ({err.strerror})") from err
+
+
+async def connect(
+    address: str,
+    namespace: str,
+    settings: Settings | None = None,
+    *,
+    lazy: bool = False,
+    tls: TLSConfig | bool | None = None,
+) -> Client:
+    """A client with the project's data converter, keyed by `settings`, over TLS if they say so.
 
     Without settings the client can check the server and register search attributes, but it
-    refuses to send any payload (it has no key to encrypt it with).
+    refuses to send any payload (it has no key to encrypt it with). TLS is `tls` if given, else
+    what `settings` say (`tls_config`), else off (the embedded dev server, on the loopback).
     """
     converter: DataConverter = (
         NO_PAYLOADS_CONVERTER if settings is None else data_converter(settings)
     )
-    return await Client.connect(address, namespace=namespace, data_converter=converter)
+    if tls is None:
+        tls = False if settings is None else tls_config(settings)
+    return await Client.connect(
+        address, namespace=namespace, data_converter=converter, tls=tls, lazy=lazy
+    )
 
 
 async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -165,3 +166,45 @@ def test_temporal_keeps_closed_histories_a_week(compose: dict[str, object]) -> N
     # explicitly rather than left at the image's default of a day.
     temporal = environment(services(compose)["temporal"])
     assert temporal.get("DEFAULT_NAMESPACE_RETENTION") == "168h"
+
+
+def published(service: Mapping[str, object]) -> list[tuple[str, str]]:
+    """(host address, port) of each port a service publishes; short or long syntax."""
+    found: list[tuple[str, str]] = []
+    for entry in service.get("ports") or []:  # type: ignore[attr-defined]
+        if isinstance(entry, dict):
+            found.append((str(entry.get("host_ip", "0.0.0.0")), str(entry.get("published"))))
+            continue
+        parts = str(entry).split(":")
+        # "8080", "8080:8080" (all interfaces) or "127.0.0.1:8080:8080"
+        found.append((parts[0], parts[1]) if len(parts) == 3 else ("0.0.0.0", parts[0]))
+    return found
+
+
+def test_nothing_is_published_beyond_the_loopback(compose: dict[str, object]) -> None:
+    # Temporal's frontend has no sign-in, and the UI would show (and act on) every case.
+    exposed = {
+        f"{name}: {host}:{port}"
+        for name, service in services(compose).items()
+        for host, port in published(service)
+        if host != "127.0.0.1"
+    }
+    assert exposed == set()
+    everywhere = services(load_compose('services: {t: {ports: ["7233:7233"]}}'))["t"]
+    assert published(everywhere) == [("0.0.0.0", "7233")]
+
+
+def test_the_temporal_ui_cannot_act_on_cases(compose: dict[str, object]) -> None:
+    ui = environment(services(compose)["temporal-ui"])
+    assert ui.get("TEMPORAL_DISABLE_WRITE_ACTIONS") == "true"
+
+
+def test_only_the_migrate_job_connects_as_the_schema_owner(compose: dict[str, object]) -> None:
+    found = services(compose)
+    owner = environment(found["postgresql"])["POSTGRES_USER"]
+    migrate = environment(found["migrate"])
+    assert urlsplit(migrate["FRONTDOOR_MIGRATE_DATABASE_URL"] or "").username == owner
+    for name in ("worker", "notifier", "api"):
+        url = environment(found[name])["FRONTDOOR_DATABASE_URL"] or ""
+        assert urlsplit(url).username == "frontdoor_app_login", name
+        assert "FRONTDOOR_MIGRATE_DATABASE_URL" not in environment(found[name]), name

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
@@ -98,6 +99,27 @@ class DevStack:
             self.proc.wait()
 
 
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+async def _database_users(state_dir: Path) -> set[str]:
+    """Who is connected to the embedded server's `frontdoor` database, but this test."""
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(state_dir / "postgres")
+    assert info is not None, "embedded PostgreSQL is not running"
+    conn = await asyncpg.connect(info.get_uri(database="frontdoor"))
+    try:
+        rows = await conn.fetch(
+            "SELECT DISTINCT usename FROM pg_stat_activity"
+            " WHERE datname = 'frontdoor' AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    return {row["usename"] for row in rows}
+
+
 @pytest.fixture
 def state_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "state"
@@ -120,6 +142,11 @@ def test_dev_runs_everything_and_ctrl_c_stops_everything(state_dir: Path) -> Non
         assert f"http://127.0.0.1:{stack.api_port}/docs" in stack.log()
         assert f"http://127.0.0.1:{stack.ui_port}" in stack.log()
         assert _processes_mentioning(str(state_dir)), "expected the servers to be running"
+        # The history file and the server's log are the owner's alone.
+        assert _mode(state_dir / "temporal.sqlite") == 0o600
+        assert _mode(state_dir / "temporal.log") == 0o600
+        # The worker, notifier and API are connected as the app's login role, not the owner.
+        assert asyncio.run(_database_users(state_dir)) == {"frontdoor_app_login"}
 
         assert stack.interrupt() == 0
     finally:
