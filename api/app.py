@@ -28,6 +28,7 @@ from core.converter import data_converter
 from core.logs import get_logger
 from core.sealing import record_sealer
 from core.settings import Settings
+from core.temporal import tls_config
 from store.pool import create_pool
 
 log = get_logger(__name__)
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
             temporal_address,
             namespace=settings.temporal_namespace,
             data_converter=data_converter(settings),
+            tls=tls_config(settings),
             lazy=True,
         )
         app.state.resources = AppResources(
