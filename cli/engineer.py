@@ -1,6 +1,7 @@
 """Engineers' commands: replay cases against the current code, export histories, find stuck
 cases and say why, reset a case after a fix, and describe one case. They all use the same data
-converter and sandbox as the worker."""
+converter and sandbox as the worker. The two that show a case's data to a person (`describe`,
+`history export`) write who did it to `access_event` first, as the API does for its reads."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
+from uuid import UUID
 
 import typer
 from temporalio.client import Client, WorkflowHistory
@@ -47,6 +49,41 @@ async def _client(settings: Settings) -> Client:
     # Unset means the embedded dev server of `frontdoor dev`.
     address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
     return await connect(address, settings.temporal_namespace, settings)
+
+
+By = Annotated[str | None, typer.Option(help="who is reading (default: the OS user)")]
+
+
+async def _record_read(settings: Settings, route: str, workflow_id: str, by: str | None) -> None:
+    """Write the read of a case's data to `access_event` before it happens, when the database
+    is configured (without it, as on a laptop's `frontdoor dev` state, there is nowhere to)."""
+    import getpass
+
+    import asyncpg
+
+    from store.access_event import record_access
+
+    if settings.database_url is None:
+        return
+    prefix, _, tail = workflow_id.partition("-")
+    try:
+        referral_id = UUID(tail) if prefix == "referral" else None
+    except ValueError:
+        referral_id = None
+    try:
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            await record_access(
+                conn, user_id=by or getpass.getuser(), roles=["engineer"], agency=None,
+                method="CLI", route=route, referral_id=referral_id, task_id=None, status=200,
+                client_ip=None,
+            )  # fmt: skip
+        finally:
+            await conn.close()
+    except (OSError, asyncpg.PostgresError) as err:
+        # As the API withholds an answer it cannot audit, nothing is shown unrecorded.
+        typer.echo(f"error: the read could not be written to the access audit ({err})", err=True)
+        _done(1)
 
 
 def _parse_duration(text: str) -> timedelta:
@@ -107,13 +144,16 @@ def export_history(
     out: Annotated[Path, typer.Option(help="folder to write <workflow id>.json into")] = Path(
         "tests/histories"
     ),
+    by: By = None,
 ) -> None:
-    """Save a case's history as JSON (`temporal workflow show --output json` format)."""
+    """Save a case's history as JSON (`temporal workflow show --output json` format); the export
+    is written to the access audit."""
     settings = _settings()
 
     async def main() -> Path:
         client = await _client(settings)
         workflow_id = to_workflow_id(case)
+        await _record_read(settings, "cli:history export", workflow_id, by)
         history = await client.get_workflow_handle(workflow_id).fetch_history()
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{workflow_id}.json"
@@ -212,8 +252,11 @@ async def _audit_reset(
         await conn.close()
 
 
-def describe(case: Annotated[str, typer.Argument(help="a referral id or workflow id")]) -> None:
-    """A case's state, its pending activities, and where to see it in the Temporal UI."""
+def describe(
+    case: Annotated[str, typer.Argument(help="a referral id or workflow id")], by: By = None
+) -> None:
+    """A case's state, its pending activities, and where to see it in the Temporal UI; the read
+    is written to the access audit."""
     from workflows.referral import ReferralWorkflow
 
     settings = _settings()
@@ -221,6 +264,7 @@ def describe(case: Annotated[str, typer.Argument(help="a referral id or workflow
     async def main() -> None:
         client = await _client(settings)
         workflow_id = to_workflow_id(case)
+        await _record_read(settings, "cli:describe", workflow_id, by)
         handle = client.get_workflow_handle(workflow_id)
         description = await handle.describe()
         typer.echo(f"case      {workflow_id} (run {description.run_id})")
