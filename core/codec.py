@@ -4,13 +4,13 @@ its API, its UI) never holds a child's data in plaintext.
 Each encrypted payload names the key that sealed it (`encryption-key-id`), so keys can be rotated:
 the newest key encrypts, every configured key decrypts.
 
-Nothing unsealed is accepted: a payload without the encrypted encoding, or one that fails to
-authenticate under the key it names, is decoded to a refusal marker (`REFUSED_ENCODING`) instead
-of its content. Raising here would fail the worker's whole workflow task (the SDK decodes an
-activation before the workflow sees it), so the task would retry forever; the marker instead
-reaches the payload converter (`core/converter.py`), which refuses it as the update's, signal's or
-start's input: the update is rejected, the signal dropped, the forged start fails, and nothing in
-the case changes.
+Nothing unsealed is accepted: a payload without the encrypted encoding, one that fails to
+authenticate under the key it names, or one naming a key this process lacks, is decoded to a
+refusal marker (`REFUSED_ENCODING`, the reason as its data) instead of its content. Raising here
+would fail the worker's whole workflow task (the SDK decodes an activation before the workflow
+sees it), so a forged update would stall the case; the marker instead reaches the payload
+converter (`core/converter.py`), which refuses it as the input it was sent as: the update is
+rejected, the signal dropped, the forged start fails, and nothing in the case changes.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ ENCODING = b"binary/encrypted"
 KEY_ID_KEY = "encryption-key-id"
 # What an unsealed or forged payload decodes to; its data says why, in words without case data.
 REFUSED_ENCODING = b"binary/frontdoor-refused"
+# On a marker for a key this process lacks: a configuration fault (a key not yet, or no longer,
+# in FRONTDOOR_PAYLOAD_KEYS), which must not fail a case the way a forgery fails its start.
+REFUSED_KEY_UNKNOWN = "frontdoor-key-unknown"
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
 _DEV_KEY_FILE = "payload-keys"
@@ -115,10 +118,9 @@ class EncryptionCodec(PayloadCodec):
         key_id = payload.metadata.get(KEY_ID_KEY, b"").decode(errors="replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
-            # A key this process lacks is a configuration fault, not a forgery to ignore: failing
-            # the task (retried until the key list is fixed) keeps a running case intact.
-            raise PayloadKeyError(
-                f"payload sealed with key {key_id!r}, which is not in FRONTDOOR_PAYLOAD_KEYS"
+            return refused(
+                f"it names payload key {key_id!r}, which is not in FRONTDOOR_PAYLOAD_KEYS",
+                key_unknown=True,
             )
         nonce, sealed = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
         try:
@@ -128,9 +130,12 @@ class EncryptionCodec(PayloadCodec):
         return Payload.FromString(plain)
 
 
-def refused(reason: str) -> Payload:
+def refused(reason: str, *, key_unknown: bool = False) -> Payload:
     """The marker an unacceptable payload decodes to (see the module's docstring)."""
-    return Payload(metadata={"encoding": REFUSED_ENCODING}, data=reason.encode())
+    metadata = {"encoding": REFUSED_ENCODING}
+    if key_unknown:
+        metadata[REFUSED_KEY_UNKNOWN] = b"true"
+    return Payload(metadata=metadata, data=reason.encode())
 
 
 class RefuseToEncodeCodec(PayloadCodec):

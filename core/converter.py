@@ -4,9 +4,13 @@ every payload (failure messages included) encrypted by the codec in `core/codec.
 Worker, API, CLI, replayer and tests all build it with `data_converter(settings)`, so they all read
 and write the same encrypted payloads with the same keys, and all refuse what is not sealed: the
 codec decodes an unsealed or forged payload to a refusal marker, and the payload converter here
-raises on it a non-retryable `UnsealedPayload` error, which the SDK turns into a rejected update,
-a dropped signal or a failed (forged) start. That error is the one failure sent in clear, so
-whoever sent the payload, without the keys, can read why it was refused.
+raises on it. Read as a workflow's input (start, update, signal) it raises a non-retryable
+`UnsealedPayload` error, which the SDK turns into a rejected update, a dropped signal or a failed
+(forged) start; that error is the one failure sent in clear, so whoever sent the payload, without
+the keys, can read why it was refused. Two cases raise a plain `PayloadKeyError` instead, which
+rejects an update just the same but fails only the workflow task (retried) anywhere else, so a
+case is never failed for them: a key this process lacks (a rotation half done), and an activity's
+result (a forged completion of a case's activity must not end the case).
 """
 
 from __future__ import annotations
@@ -18,22 +22,40 @@ from temporalio.api.common.v1 import Payload
 from temporalio.api.failure.v1 import Failure
 from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import (
+    ActivitySerializationContext,
     DataConverter,
     DefaultFailureConverter,
     DefaultFailureConverterWithEncodedAttributes,
     EncodingPayloadConverter,
     PayloadConverter,
+    SerializationContext,
+    WithSerializationContext,
 )
 from temporalio.exceptions import ApplicationError
 
-from core.codec import REFUSED_ENCODING, EncryptionCodec, RefuseToEncodeCodec, payload_keys
+from core.codec import (
+    REFUSED_ENCODING,
+    REFUSED_KEY_UNKNOWN,
+    EncryptionCodec,
+    PayloadKeyError,
+    RefuseToEncodeCodec,
+    payload_keys,
+)
 from core.settings import Settings
 
 UNSEALED_ERROR_TYPE = "UnsealedPayload"
 
 
-class _RefusedPayloadConverter(EncodingPayloadConverter):
+class _RefusedPayloadConverter(EncodingPayloadConverter, WithSerializationContext):
     """Reads the codec's refusal marker as an error; never writes anything."""
+
+    def __init__(self, *, for_activity: bool = False) -> None:
+        self._for_activity = for_activity
+
+    def with_context(self, context: SerializationContext) -> _RefusedPayloadConverter:
+        return _RefusedPayloadConverter(
+            for_activity=isinstance(context, ActivitySerializationContext)
+        )
 
     @property
     def encoding(self) -> str:
@@ -43,8 +65,11 @@ class _RefusedPayloadConverter(EncodingPayloadConverter):
         return None
 
     def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        reason = payload.data.decode(errors="replace")
+        if self._for_activity or REFUSED_KEY_UNKNOWN in payload.metadata:
+            raise PayloadKeyError(f"a payload cannot be read: {reason}")
         raise ApplicationError(
-            f"refused: {payload.data.decode(errors='replace')}; this workflow accepts only"
+            f"refused: {reason}; this workflow accepts only"
             " payloads sealed with the service's keys (send staff actions through the Front"
             " Door API)",
             type=UNSEALED_ERROR_TYPE,
