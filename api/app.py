@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
-from api.access_log import AccessLog
+from api.access_log import AccessLog, redact_uvicorn_access_log
 from api.deps import AppResources
 from api.errors import install_error_handlers
+from api.headers import CodecCors, NoStore, install_docs
 from api.limits import BodySizeLimit, CallerLimits
 from api.routes import (
     codec,
@@ -21,6 +21,7 @@ from api.routes import (
     performance,
     records,
     referrals,
+    sign_in,
     subject_access,
     tasks,
 )
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     # The case record's keys: without them the API could not read what it keeps, so it says so
     # at start rather than on the first read.
     sealer = record_sealer(settings)
+    redact_uvicorn_access_log()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,17 +84,14 @@ def create_app(settings: Settings) -> FastAPI:
         summary="A children's safeguarding front door: referrals, tasks, deadlines, escalation.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from the package
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(AccessLog)
+    app.add_middleware(NoStore)
     # The Temporal Web UI calls /codec from the browser, passing the engineer's access token.
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=[settings.temporal_ui_url(), *settings.codec_cors_origins],
-        allow_methods=["POST"],
-        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
-        allow_credentials=True,
-    )
+    app.add_middleware(CodecCors, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(referrals.router)
@@ -101,5 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(performance.router)
     app.include_router(dashboard.router)
+    app.include_router(sign_in.router)
     app.include_router(codec.router)
+    install_docs(app)
     return app

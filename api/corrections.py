@@ -19,6 +19,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from api.auth import StaffRole, User
 from api.errors import ApiError
+from api.idempotency import KeyedWrite, caller_tag, fingerprint_of
 from core.sealing import RecordSealer, entry_binding
 from domain.audit import AuditEvent
 from domain.inputs import InputModel
@@ -79,7 +80,8 @@ async def correct(
     correction: Correction,
     key: str,
 ) -> bool:
-    """Write the correction and its audit event; False if this key already wrote it."""
+    """Write the correction and its audit event; False if this caller's key already wrote it
+    (with the same body: another body under the same key is a 422)."""
     if target.referral_id != referral_id or target.kind not in CORRECTABLE:
         raise ApiError(404, "not_found", f"referral {referral_id} has no entry {target.entry_id}")
     if not user.has(StaffRole.manager) and target.actor != user.user_id:
@@ -88,7 +90,9 @@ async def correct(
         "reason": correction.reason,
         "corrected": corrected_body(target, correction.corrected),
     }
-    step_key = f"correction/{key}"
+    keyed = KeyedWrite(pool, f"correction/{referral_id}", user, key, fingerprint_of(correction))
+    await keyed.claim()
+    step_key = f"correction/{caller_tag(user)}/{key}"
     now = datetime.now(UTC)
     plain = json.dumps(body, separators=(",", ":")).encode()
     sealed = sealer.seal(plain, bound_to=entry_binding(workflow_id, step_key))

@@ -5,6 +5,7 @@ the Temporal client, the settings), the caller and their roles, the request's sh
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ from temporalio.client import Client
 from api.auth import AuthError, StaffRole, User, verify_token
 from api.errors import ApiError
 from api.limits import CallerLimits
+from api.staff import StaffSightings
 from core.sealing import RecordSealer
 from core.settings import Settings
 from domain.calendar import LONDON
@@ -37,6 +39,7 @@ class AppResources:
     temporal: Client
     sealer: RecordSealer
     limits: CallerLimits
+    sightings: StaffSightings = dataclasses.field(default_factory=StaffSightings)
 
 
 # Dependencies are coroutines: FastAPI runs a plain function dependency in a worker thread, a
@@ -88,17 +91,30 @@ async def current_user(
             "send Authorization: Bearer <token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    settings = get_resources(request).settings
+    return await authenticated(request, credentials.credentials)
+
+
+async def authenticated(request: Request, token: str) -> User:
+    """The user `token` names (401 otherwise), noted for the access log and in `staff`."""
+    resources = get_resources(request)
+    settings = resources.settings
     try:
         if settings.oidc_issuer is None:  # development tokens only: a computation
-            user = verify_token(settings, credentials.credentials)
+            user = verify_token(settings, token)
         else:  # may fetch the issuer's key set
-            user = await asyncio.to_thread(verify_token, settings, credentials.credentials)
+            user = await asyncio.to_thread(verify_token, settings, token)
     except AuthError as err:
         raise ApiError(
             401, "unauthenticated", str(err), headers={"WWW-Authenticate": "Bearer"}
         ) from err
-    request.state.user = user  # for the access log
+    return await signed_in(request, user)
+
+
+async def signed_in(request: Request, user: User) -> User:
+    """Note who is calling: for the access log, and in `staff` (assignment reads it)."""
+    request.state.user = user
+    resources = get_resources(request)
+    await resources.sightings.saw(resources.pool, user)
     return user
 
 
@@ -168,6 +184,21 @@ def may_work(user: User, task: InboxTask) -> ApiError | None:
     return None if task.team in user.teams else _another_team(task)
 
 
+def may_complete(user: User, task: InboxTask) -> ApiError | None:
+    """Its team may complete an unheld task; a held one only its holder, or a manager."""
+    refusal = may_work(user, task)
+    if refusal is not None or task.assignee in (None, user.user_id):
+        return refusal
+    if user.has(StaffRole.manager):
+        return None
+    return ApiError(
+        403,
+        "forbidden",
+        f"task {task.task_id} is held by {task.assignee}; only they or a manager can complete it",
+        [{"assignee": task.assignee}],
+    )
+
+
 def may_release(user: User, task: InboxTask) -> ApiError | None:
     """Its holder, or a manager, may give a task back; an unheld one only its team."""
     if user.has(StaffRole.manager) or task.assignee == user.user_id:
@@ -202,6 +233,7 @@ def task_the_caller_may(rule: TaskRule) -> Callable[..., Awaitable[InboxTask]]:
 
 VisibleTask = Annotated[InboxTask, Depends(task_the_caller_may(may_view))]
 ActionableTask = Annotated[InboxTask, Depends(task_the_caller_may(may_work))]
+CompletableTask = Annotated[InboxTask, Depends(task_the_caller_may(may_complete))]
 ReleasableTask = Annotated[InboxTask, Depends(task_the_caller_may(may_release))]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from enum import StrEnum
 from functools import lru_cache
@@ -79,6 +80,13 @@ class Settings(BaseSettings):
     )
     auth_issuer: str = "frontdoor"
     auth_audience: str = "frontdoor-api"
+    max_token_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 7,
+        description="longest a staff token (or a sign-in session) may live, `exp - iat`; "
+        "a token meant to live longer is refused",
+    )
     dev_mode: bool = Field(
         default=False,
         description="development: accept `frontdoor token` tokens, make keys in the state folder",
@@ -103,6 +111,26 @@ class Settings(BaseSettings):
     oidc_name_claim: str = "name"
     oidc_roles_claim: str = "roles"
     oidc_agency_claim: str = "agency"
+    # Signing in from a browser (the dashboard) through the identity provider's
+    # authorization-code flow with PKCE (api/routes/sign_in.py).
+    oidc_client_id: str | None = Field(
+        default=None, description="this API's client id at the identity provider"
+    )
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_uri: str | None = Field(
+        default=None,
+        description="where the identity provider sends staff back: <public URL>/sign-in/callback",
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="mark the sign-in cookies Secure (sent over HTTPS only); unset: on unless "
+        "in development mode. Production behind a TLS proxy keeps it on",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For "
+        "is believed; from anyone else the connection's own address is recorded",
+    )
     payload_keys: SecretStr | None = Field(
         default=None,
         description="AES-256 keys for Temporal payloads, `id:base64key,...`; the first encrypts",
@@ -173,12 +201,42 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "temporal_address", "database_url", "oidc_issuer", "oidc_jwks_url", mode="before"
+        "temporal_address",
+        "database_url",
+        "oidc_issuer",
+        "oidc_jwks_url",
+        "oidc_client_id",
+        "oidc_redirect_uri",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("auth_secret")
+    @classmethod
+    def _usable_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty key would sign every token with "" (anyone could forge one); a short one is
+        # guessable. Unset is fine: a key is made once in the state folder.
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError(
+                "FRONTDOOR_AUTH_SECRET must be at least 32 characters (or unset it to use a key "
+                "made once in the state folder)"
+            )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"FRONTDOOR_TRUSTED_PROXIES: {item!r} is not an address or a network"
+                ) from None
         return value
 
     @field_validator("information_rate_limit")
@@ -261,6 +319,10 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    def secure_cookies(self) -> bool:
+        """Whether cookies are marked Secure: as set, else everywhere but development."""
+        return self.cookie_secure if self.cookie_secure is not None else not self.dev_mode
 
     def resolved_log_format(self) -> LogFormat:
         """Console for a terminal, JSON otherwise, unless a format is set explicitly."""

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Self
 from uuid import UUID
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from domain.case import CarriedCase
 from domain.editions import DEFAULT_POLICY_VERSION
@@ -108,13 +108,22 @@ class Child(InputModel):
     date_of_birth: date | None = None
     expected_due_date: date | None = None
     address: str = Field(min_length=1, max_length=500)
-    nhs_number: str | None = Field(default=None, pattern=r"^\d{10}$")
+    # ASCII digits only (full-width ones are made ASCII by NFKC first; other scripts' digits
+    # are refused), with a valid check digit.
+    nhs_number: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
 
     @field_validator("nhs_number", mode="before")
     @classmethod
     def _digits_only(cls, value: object) -> object:
         if isinstance(value, str):
             return re.sub(r"[\s-]", "", value) or None
+        return value
+
+    @field_validator("nhs_number")
+    @classmethod
+    def _check_digit(cls, value: str | None) -> str | None:
+        if value is not None and not nhs_check_digit_ok(value):
+            raise ValueError("is not a valid NHS number (its check digit does not match)")
         return value
 
     @model_validator(mode="after")
@@ -129,7 +138,7 @@ class HouseholdMember(InputModel):
 
     name: str = Field(min_length=1, max_length=200)
     relationship: str = Field(min_length=1, max_length=100)
-    parental_responsibility: bool = False
+    parental_responsibility: StrictBool = False
 
 
 class ReferralDetails(InputModel):
@@ -175,6 +184,17 @@ class ReferralInput(InputModel):
     @property
     def workflow_id(self) -> str:
         return workflow_id_for(self.referral_id)
+
+
+def nhs_check_digit_ok(number: str) -> bool:
+    """The NHS number's modulus 11 check: the first nine digits weighted 10 down to 2; the
+    check digit is 11 minus the remainder (11 is 0; 10 means no valid number)."""
+    total = sum(
+        int(digit) * weight for digit, weight in zip(number[:9], range(10, 1, -1), strict=True)
+    )
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(number[9])
 
 
 def workflow_id_for(referral_id: UUID) -> str:

@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
-from domain.inputs import InputModel
+from domain.inputs import InputModel, Item, ShortItem
 from domain.policy import DecisionOutcome, Rag, StrategyOutcome
 
 
@@ -81,7 +81,7 @@ class ScreeningResult(InputModel):
     kind: Literal["screening"] = "screening"
     rag: Rag
     rationale: str = Field(min_length=1, max_length=10_000)
-    immediate_risk: bool = False
+    immediate_risk: StrictBool = False
     agencies: list[Agency] = Field(min_length=1, max_length=len(Agency))
 
     @model_validator(mode="after")
@@ -95,15 +95,15 @@ class ScreeningResult(InputModel):
 
 class AgencyCheckResult(InputModel):
     kind: Literal["agency_check"] = "agency_check"
-    known_to_agency: bool
+    known_to_agency: StrictBool
     information: str = Field(min_length=1, max_length=20_000)
-    risk_indicators: list[str] = Field(default_factory=list, max_length=50)
+    risk_indicators: list[Item] = Field(default_factory=list, max_length=50)
     responder_name: str = Field(min_length=1, max_length=200)
 
 
 class ExploitationScreening(InputModel):
     risk: ExploitationRisk
-    indicators: list[str] = Field(default_factory=list, max_length=50)
+    indicators: list[Item] = Field(default_factory=list, max_length=50)
 
 
 class DecisionResult(InputModel):
@@ -111,10 +111,10 @@ class DecisionResult(InputModel):
     outcome: DecisionOutcome
     rationale: str = Field(min_length=1, max_length=20_000)
     lived_experience: str = Field(max_length=20_000)
-    household_considered: list[str] = Field(default_factory=list, max_length=30)
+    household_considered: list[ShortItem] = Field(default_factory=list, max_length=30)
     household_not_considered_reason: str | None = Field(default=None, max_length=2_000)
     exploitation: ExploitationScreening | None = None
-    factors: list[str] = Field(default_factory=list, max_length=50)
+    factors: list[Item] = Field(default_factory=list, max_length=50)
 
     @model_validator(mode="after")
     def _lived_experience(self) -> Self:
@@ -130,7 +130,7 @@ class DecisionResult(InputModel):
 class StrategyDiscussionResult(InputModel):
     kind: Literal["strategy_discussion"] = "strategy_discussion"
     held_at: datetime
-    attendees: list[str] = Field(min_length=3, max_length=30)
+    attendees: list[ShortItem] = Field(min_length=3, max_length=30)
     outcome: StrategyOutcome
     rationale: str = Field(min_length=1, max_length=20_000)
 
@@ -151,8 +151,8 @@ class StrategyDiscussionResult(InputModel):
 class VisitResult(InputModel):
     kind: Literal["visit"] = "visit"
     visited_at: datetime
-    child_seen: bool
-    seen_alone: bool = False
+    child_seen: StrictBool
+    seen_alone: StrictBool = False
     not_seen_reason: NotSeenReason | None = None
     observations: str = Field(min_length=1, max_length=20_000)
     child_words: str | None = Field(default=None, max_length=20_000)
@@ -172,7 +172,7 @@ class VisitResult(InputModel):
 
 class WelfareCheckResult(InputModel):
     kind: Literal["police_welfare_check"] = "police_welfare_check"
-    child_seen: bool
+    child_seen: StrictBool
     observations: str = Field(min_length=1, max_length=20_000)
 
 

@@ -2,38 +2,34 @@
 `GET /performance` (templates in api/templates, charts as inline SVG, no script, nothing from
 another site). Ids, codes and counts only: no child's or family's details ever reach it.
 
-Who may open it: a manager, by the usual `Authorization: Bearer` header, or by a browser that
-was given the token once as `?token=`: that request is answered with a cookie (HttpOnly,
-SameSite=Strict, path /dashboard only) and a redirect that drops the token from the address.
-Both ways end in `verify_token`, like every other route.
+Who may open it: a manager, by the usual `Authorization: Bearer` header, or by a browser holding
+the session cookie that signing in set (api/routes/sign_in.py). No credential is ever taken from
+the address, where logs, history and referrers would keep it: a browser without a session is
+sent to /sign-in. Reads are recorded in `access_event` like every other route.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Cookie, Depends, Query, Request
+from fastapi import APIRouter, Cookie, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.auth import AuthError, StaffRole, User, verify_token
+from api.auth import AuthError, StaffRole, User, verify_session
 from api.dashboard_view import build_view
-from api.deps import PoolDep, ReportScope, SettingsDep
+from api.deps import PoolDep, ReportScope, authenticated, signed_in
 from api.errors import ApiError
 from api.pages import templates
-from core.settings import Settings
+from api.routes.sign_in import SESSION_COOKIE
 from domain.calendar import LONDON
 from store.performance.report import report
 
 router = APIRouter(tags=["dashboard"])
 
-COOKIE = "frontdoor_dashboard"
-"""The cookie that carries a manager's token for the dashboard's path only."""
-
 _bearer = HTTPBearer(auto_error=False)
 _HEADERS = {
-    # The page has no script and loads nothing; the first request may carry a token in its URL.
+    # The page has no script and loads nothing.
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -43,50 +39,42 @@ _HEADERS = {
 }
 
 
-def _manager(settings: Settings, token: str) -> User:
+async def _caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: Annotated[str | None, Cookie(alias=SESSION_COOKIE, max_length=4096)] = None,
+) -> User | None:
+    """Who is calling, by bearer token or session cookie; None for nobody."""
+    if credentials is not None:
+        return await authenticated(request, credentials.credentials)
+    if session is None:
+        return None
     try:
-        user = verify_token(settings, token)
+        user = verify_session(request.app.state.resources.settings, session)
     except AuthError as err:
-        raise ApiError(401, "unauthenticated", str(err)) from err
-    if not user.has(StaffRole.manager):
-        raise ApiError(403, "forbidden", "this needs one of the roles: manager")
-    return user
+        raise ApiError(401, "unauthenticated", f"{err}; sign in again at /sign-in") from err
+    return await signed_in(request, user)
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=True)
 async def dashboard(
     request: Request,
     pool: PoolDep,
-    settings: SettingsDep,
     scope: ReportScope,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    token: Annotated[str | None, Query(max_length=4096, description="once, from a browser")] = None,
-    cookie: Annotated[str | None, Cookie(alias=COOKIE, max_length=4096)] = None,
+    user: Annotated[User | None, Depends(_caller)],
 ) -> Response:
     """The performance dashboard: headline tiles, weekly charts, agencies, overdue work."""
-    if token is not None:
-        _manager(settings, token)
-        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-        target = "/dashboard" + (f"?{urlencode(kept)}" if kept else "")
-        redirect = RedirectResponse(target, status_code=303, headers=_HEADERS)
-        redirect.set_cookie(
-            COOKIE,
-            token,
-            path="/dashboard",
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
-        return redirect
-    presented = credentials.credentials if credentials is not None else cookie
-    if presented is None:
+    if user is None:
+        if "text/html" in request.headers.get("accept", ""):  # a browser: sign in first
+            return RedirectResponse("/sign-in", status_code=303, headers=_HEADERS)
         raise ApiError(
             401,
             "unauthenticated",
-            "send Authorization: Bearer <token>, or open /dashboard?token=<token> once",
+            "send Authorization: Bearer <token>, or sign in from a browser at /sign-in",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    user = _manager(settings, presented)
+    if not user.has(StaffRole.manager):
+        raise ApiError(403, "forbidden", "this needs one of the roles: manager")
     async with pool.acquire() as conn:
         result = await report(conn, scope)
     page = (

@@ -22,6 +22,8 @@ from api.deps import (
     TemporalDep,
 )
 from api.errors import ApiError, ErrorResponse
+from api.idempotency import KeyedWrite, caller_tag
+from api.idempotency import fingerprint_of as body_fingerprint
 from api.intake import (
     case_start,
     fingerprint_of,
@@ -193,15 +195,26 @@ async def add_information(
         if not asked:  # partners reach only the cases they were asked about
             raise ApiError(404, "not_found", f"referral {referral_id} was not found")
     await caller_limits.information(user.user_id, referral_id)
+    keyed = None
+    if idempotency_key is not None:  # the caller's own key, standing for this body only
+        keyed = KeyedWrite(
+            pool, f"information/{referral_id}", user, idempotency_key, body_fingerprint(body)
+        )
+        await keyed.claim()
     handle = case_handle(client, referral_id)
-    outcome = await on_case(
-        referral_id,
-        handle.execute_update(
-            ReferralWorkflow.add_information,
-            AddInformationInput(text=body.text, source=body.source, actor=user.user_id),
-            id=f"information-{idempotency_key}" if idempotency_key else None,
-        ),
-    )
+    try:
+        outcome = await on_case(
+            referral_id,
+            handle.execute_update(
+                ReferralWorkflow.add_information,
+                AddInformationInput(text=body.text, source=body.source, actor=user.user_id),
+                id=f"information-{caller_tag(user)}-{idempotency_key}" if keyed else None,
+            ),
+        )
+    except ApiError as err:
+        if keyed is not None and err.status_code in (404, 409, 422):
+            await keyed.release()  # refused (closed, unknown): nothing was applied
+        raise
     return InformationAdded(
         review_task_id=UUID(outcome.review_task_id) if outcome.review_task_id else None,
         stage=outcome.stage,

@@ -17,6 +17,7 @@ from api.auth import StaffRole, User
 from api.cases import case_handle, live_state, on_case
 from api.deps import (
     ActionableTask,
+    CompletableTask,
     IdempotencyKey,
     Manager,
     PoolDep,
@@ -28,6 +29,7 @@ from api.deps import (
     VisibleTask,
 )
 from api.errors import ApiError, ErrorResponse
+from api.idempotency import KeyedWrite, caller_tag, fingerprint_of
 from api.models.tasks import (
     AssignTask,
     ChildDetails,
@@ -50,6 +52,7 @@ from domain.tasks import (
     Team,
     agency_team,
 )
+from store import staff as staff_store
 from store import task as task_store
 from store.task import InboxFilter, InboxTask
 from workflows.referral import ReferralWorkflow
@@ -217,10 +220,30 @@ async def release_task(task: ReleasableTask, user: Staff, pool: PoolDep) -> Task
     return _row(released)
 
 
+def _not_assignable(user_id: str, problem: str) -> ApiError:
+    return ApiError(
+        422,
+        "invalid_request",
+        f"the task cannot be given to {user_id}: {problem}",
+        [{"field": "user_id", "problem": problem}],
+    )
+
+
 @router.post("/{task_id}/assign", response_model=TaskRow, responses={**_NOT_FOUND, **_CONFLICT})
 async def assign_task(task_id: TaskId, body: AssignTask, user: Manager, pool: PoolDep) -> TaskRow:
-    """Give an open task to a named member of staff (managers only)."""
+    """Give an open task to a member of staff of the task's team who has signed in before
+    (managers only); 422 naming `user_id` for anyone else."""
     async with pool.acquire() as conn:
+        task = await task_store.get_task(conn, task_id)
+        if task is None:
+            raise ApiError(404, "not_found", f"task {task_id} was not found")
+        if not task.is_open:
+            raise ApiError(409, "conflict", f"task {task_id} is already {task.status.value}")
+        member = await staff_store.get_staff(conn, body.user_id)
+        if member is None:
+            raise _not_assignable(body.user_id, "not a member of staff who has signed in")
+        if task.team not in member.teams:
+            raise _not_assignable(body.user_id, f"not in the task's team ({task.team})")
         assigned = await task_store.assign_task(conn, task_id, body.user_id)
     if assigned is None:
         raise await _explain_not_open_or_held(pool, task_id)
@@ -232,17 +255,22 @@ async def assign_task(task_id: TaskId, body: AssignTask, user: Manager, pool: Po
     "/{task_id}/complete", response_model=TaskCompleted, responses={**_NOT_FOUND, **_CONFLICT}
 )
 async def complete_task(
-    task: ActionableTask,
+    task: CompletableTask,
     body: CompleteTask,
     idempotency_key: IdempotencyKey,
     user: Staff,
     pool: PoolDep,
     client: TemporalDep,
 ) -> TaskCompleted:
-    """Record what was done and move the case on. The Idempotency-Key names the submission: a
-    retry with the same key returns the first answer and changes nothing."""
+    """Record what was done and move the case on. Its holder, or a manager, completes a held
+    task. The Idempotency-Key names the caller's submission: a retry with the same key and body
+    returns the first answer and changes nothing; the same key with another body is a 422."""
     task_id = task.task_id
     _check_result_kind(task, body)
+    keyed = KeyedWrite(
+        pool, f"complete/{task_id}", user, idempotency_key, fingerprint_of(body.result)
+    )
+    await keyed.claim()
     # Not refused here when the inbox shows the task closed: a retry of the completion that
     # closed it must still get its first answer, which only the workflow holds.
     try:
@@ -251,10 +279,12 @@ async def complete_task(
             case_handle(client, task.referral_id).execute_update(
                 ReferralWorkflow.complete_task,
                 CompleteTaskInput(task_id=str(task_id), actor=user.user_id, result=body.result),
-                id=f"complete/{task_id}/{idempotency_key}",
+                id=f"complete/{task_id}/{caller_tag(user)}/{idempotency_key}",
             ),
         )
     except ApiError as err:
+        if err.status_code in (409, 422) and err.code != "case_closed":
+            await keyed.release()  # refused by the validator: nothing was applied
         if err.code != "case_closed":
             raise
         # The workflow no longer runs: say what became of the task (a retry of the completion

@@ -1,5 +1,5 @@
 """`GET /dashboard`: who may open it, what its tiles say about a known data set, and the page as a
-real browser renders it (headless Chromium against `frontdoor api` over HTTP)."""
+real browser signs in and renders it (headless Chromium against `frontdoor api` over HTTP)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from core.settings import Settings
+from tests.api.browser import Browser
 from tests.api.conftest import LiveApi
 from tests.api.test_performance import PARAMS, add_known_data
 from tests.ports import free_port
@@ -55,19 +56,46 @@ async def test_tiles_charts_agencies_and_overdue_work_of_a_known_data_set(
     assert 'class="n level-2"' in page
 
 
-async def test_a_browser_gives_the_token_once_and_then_holds_a_cookie(live_api: LiveApi) -> None:
-    api, staff = live_api.client, live_api.staff
-    token = staff.manager["Authorization"].removeprefix("Bearer ")
+async def sign_in_with_the_form(
+    api: httpx.AsyncClient, user: str = "mo.manager", role: str = "manager"
+) -> httpx.Response:
+    """What a browser does in development: open the form, post it with its CSRF token."""
+    form = await api.get("/sign-in")
+    assert form.status_code == 200 and "text/html" in form.headers["content-type"]
+    match = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert match is not None
+    return await api.post(
+        "/sign-in", data={"csrf": match.group(1), "user_id": user, "role": role, "agency": ""}
+    )
 
-    response = await api.get("/dashboard", params={"token": token, **PARAMS})
 
-    assert response.status_code == 303
-    assert response.headers["location"] == f"/dashboard?{urlencode(PARAMS)}"
+async def test_a_browser_signs_in_with_a_form_and_then_holds_a_cookie(live_api: LiveApi) -> None:
+    api = live_api.client
+    browser = await api.get("/dashboard", params=PARAMS, headers={"Accept": "text/html"})
+    assert browser.status_code == 303 and browser.headers["location"] == "/sign-in"
+
+    response = await sign_in_with_the_form(api)
+
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
     cookie = response.headers["set-cookie"]
+    assert cookie.startswith("frontdoor_session=")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/dashboard" in cookie
+    assert "Secure" not in cookie  # development mode; production turns it on (test_headers)
     assert response.headers["referrer-policy"] == "no-referrer"
-    assert (await api.get(response.headers["location"])).status_code == 200
+    page = await api.get("/dashboard", params=PARAMS)
+    assert page.status_code == 200 and 'id="tile-referrals"' in page.text
+    assert page.headers["cache-control"] == "no-store"
     api.cookies.clear()
+
+
+async def test_the_form_needs_its_csrf_token(live_api: LiveApi) -> None:
+    api = live_api.client
+    await api.get("/sign-in")  # the cookie half of the pair, without the form's half
+    forged = await api.post("/sign-in", data={"csrf": "guess", "user_id": "x", "role": "manager"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    api.cookies.clear()
+    no_cookie = await api.post("/sign-in", data={"csrf": "x", "user_id": "x", "role": "manager"})
+    assert no_cookie.status_code == 403
 
 
 async def test_only_managers_open_the_dashboard(live_api: LiveApi) -> None:
@@ -75,8 +103,17 @@ async def test_only_managers_open_the_dashboard(live_api: LiveApi) -> None:
     assert (await api.get("/dashboard")).status_code == 401
     assert (await api.get("/dashboard", headers=staff.practitioner)).status_code == 403
     practitioner = staff.practitioner["Authorization"].removeprefix("Bearer ")
-    assert (await api.get("/dashboard", params={"token": practitioner})).status_code == 403
-    assert (await api.get("/dashboard", params={"token": "not-a-token"})).status_code == 401
+    # A token in the address is not a way in any more.
+    assert (await api.get("/dashboard", params={"token": practitioner})).status_code == 401
+    manager = staff.manager["Authorization"].removeprefix("Bearer ")
+    assert (await api.get("/dashboard", params={"token": manager})).status_code == 401
+    signed_in = await sign_in_with_the_form(api, "pat.practitioner", "practitioner")
+    assert signed_in.status_code == 303
+    assert (await api.get("/dashboard")).status_code == 403
+    api.cookies.clear()
+    api.cookies.set("frontdoor_session", manager)  # a bearer token is not a session
+    assert (await api.get("/dashboard")).status_code == 401
+    api.cookies.clear()
     bad = await api.get(
         "/dashboard", params={"from": "2026-03-16", "to": "2026-03-15"}, headers=staff.manager
     )
@@ -152,17 +189,30 @@ async def _chromium(chromium: str, profile: Path, *args: str) -> str:
 
 
 @pytest.mark.timeout(240)
-async def test_headless_chromium_shows_the_known_numbers(
+async def test_headless_chromium_signs_in_and_shows_the_known_numbers(
     served_api: str, live_api: LiveApi, tmp_path: Path
 ) -> None:
     chromium = shutil.which(CHROMIUM) or shutil.which("chromium")
     if chromium is None:
         pytest.fail("Chromium is missing: install Debian's package (apt-get install -y chromium)")
     await add_known_data(live_api.pool)
-    token = live_api.staff.manager["Authorization"].removeprefix("Bearer ")
-    url = f"{served_api}/dashboard?{urlencode({**PARAMS, 'token': token})}"
+    url = f"{served_api}/dashboard?{urlencode(PARAMS)}"
+    screenshot = tmp_path / "dashboard.png"
 
-    dom = await _chromium(chromium, tmp_path / "profile-dom", "--dump-dom", url)
+    def as_a_manager() -> str:
+        with Browser(chromium, tmp_path / "profile") as browser:
+            browser.open(url, arrives_at="/sign-in")  # no session yet: the form
+            browser.evaluate(
+                "document.getElementById('user_id').value = 'mo.manager';"
+                "document.getElementById('role').value = 'manager';"
+                "document.getElementById('sign-in').submit()"
+            )
+            browser.wait_for("location.pathname === '/dashboard'")
+            browser.open(url, arrives_at="/dashboard")
+            browser.screenshot(screenshot)
+            return browser.dom()
+
+    dom = await asyncio.to_thread(as_a_manager)
 
     assert tiles(dom) == {
         "decisions": "80.0%",
@@ -171,14 +221,6 @@ async def test_headless_chromium_shows_the_known_numbers(
         "referrals": "5",
         "told": "\u2013",
     }
-    screenshot = tmp_path / "dashboard.png"
-    await _chromium(
-        chromium,
-        tmp_path / "profile-shot",
-        f"--screenshot={screenshot}",
-        "--window-size=1280,1600",
-        url,
-    )
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 20_000  # a rendered page, not a blank one
     keep = os.environ.get("FRONTDOOR_SCREENSHOT_DIR")

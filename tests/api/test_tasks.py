@@ -152,6 +152,11 @@ async def test_claims_race_and_managers_assign(live_api: LiveApi) -> None:
         f"/tasks/{uuid.uuid4()}/assign", json={"user_id": "cy"}, headers=staff.manager
     )
     assert unknown.status_code == 404
+    # Only known staff of the task's team: someone who has signed in, a practitioner here.
+    cy = staff.headers("cy", StaffRole.practitioner)
+    never_seen = await api.post(f"{path}/assign", json={"user_id": "cy"}, headers=staff.manager)
+    assert never_seen.status_code == 422 and error_fields(never_seen) == {"user_id"}
+    assert (await api.get("/tasks", headers=cy)).status_code == 200
     assigned = await api.post(f"{path}/assign", json={"user_id": "cy"}, headers=staff.manager)
     assert assigned.status_code == 200 and assigned.json()["assignee"] == "cy"
     taken = await api.post(f"{path}/claim", headers=ann)
@@ -163,7 +168,9 @@ async def test_claims_race_and_managers_assign(live_api: LiveApi) -> None:
     shown = {t["task_id"]: t["assignee"] for t in detail.json()["case"]["tasks"]}
     assert shown == {task["task_id"]: "cy"}
 
-    done = await complete(live_api, staff.practitioner, task["task_id"], SCREENING)
+    not_holder = await complete(live_api, staff.practitioner, task["task_id"], SCREENING)
+    assert not_holder.status_code == 403 and "held by cy" in not_holder.json()["error"]["message"]
+    done = await complete(live_api, cy, task["task_id"], SCREENING)
     assert done.status_code == 200
     closed = await api.post(f"{path}/claim", headers=ann)
     assert closed.status_code == 409
