@@ -9,6 +9,7 @@ import uuid
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from api.auth import StaffRole
 from cli.loadgen import run_load
 from tests.api.conftest import LiveApi
 from tests.api.test_referrals import intake_body
@@ -32,14 +33,6 @@ async def test_a_hundred_pairs_of_concurrent_completions_each_apply_once(
     api, staff = live_api.client, live_api.staff
     created = await api.post("/referrals", json=intake_body(), headers=staff.practitioner)
     referral_id = created.json()["referral_id"]
-    reviews = []
-    for n in range(100):
-        added = await api.post(
-            f"/referrals/{referral_id}/information",
-            json={"text": f"Report {n}.", "source": "police"},
-            headers=staff.practitioner,
-        )
-        reviews.append(added.json()["review_task_id"])
 
     async def complete(task_id: str) -> httpx.Response:
         return await api.post(
@@ -48,11 +41,22 @@ async def test_a_hundred_pairs_of_concurrent_completions_each_apply_once(
             headers={**staff.practitioner, "Idempotency-Key": str(uuid.uuid4())},
         )
 
-    outcomes = []
-    for task_id in reviews:
-        pair = await asyncio.gather(complete(task_id), complete(task_id))
+    # Each report opens a review (the last one was completed) and its completion is raced.
+    # Ten practitioners share the reports, within the limit on one caller's new information.
+    outcomes, reviews = [], []
+    for n in range(100):
+        informant = staff.headers(f"pat.{n % 10}", StaffRole.practitioner)
+        added = await api.post(
+            f"/referrals/{referral_id}/information",
+            json={"text": f"Report {n}.", "source": "police"},
+            headers=informant,
+        )
+        assert added.status_code == 200, added.text
+        reviews.append(added.json()["review_task_id"])
+        pair = await asyncio.gather(complete(reviews[-1]), complete(reviews[-1]))
         outcomes.append(sorted(r.status_code for r in pair))
     assert outcomes == [[200, 409]] * 100
+    assert len(set(reviews)) == 100
     state = (await api.get(f"/referrals/{referral_id}", headers=staff.manager)).json()
     done = [t for t in state["tasks"] if t["kind"] == "review_new_information"]
     assert len(done) == 100 and all(t["status"] == "completed" for t in done)
