@@ -174,10 +174,13 @@ def test_a_second_run_reuses_the_state(state_dir: Path) -> None:
     finally:
         first.kill()
 
+    # A history file left readable by others (as older versions left it) is narrowed.
+    (state_dir / "temporal.sqlite").chmod(0o644)
     second = DevStack(state_dir)
     second.start()
     try:
         second.wait_ready()
+        assert _mode(state_dir / "temporal.sqlite") == 0o600
 
         async def describe() -> str:
             client = await connect(f"127.0.0.1:{second.temporal_port}", "default")
