@@ -75,3 +75,23 @@ async def migrate_as_owner(owner_dsn: str, app_dsn: str | None) -> list[int]:
         return applied
     finally:
         await conn.close()
+
+
+async def too_privileged(conn: Conn) -> str | None:
+    """Why this connection holds more than `frontdoor_app` gives (a superuser, or the schema's
+    owner, who can turn off the audit trails' triggers), or None when it does not."""
+    row = await conn.fetchrow(
+        """
+        SELECT r.rolsuper,
+               EXISTS (SELECT 1 FROM pg_tables
+                       WHERE schemaname = 'public' AND tableowner = current_user) AS owner
+        FROM pg_roles r WHERE r.rolname = current_user
+        """
+    )
+    if row is None:
+        return None
+    if row["rolsuper"]:
+        return "a superuser"
+    if row["owner"]:
+        return "the schema's owner"
+    return None

@@ -23,6 +23,7 @@ from core.settings import Settings
 from core.temporal import connect, ensure_search_attributes
 from store.case_record import PgCaseStore
 from store.pool import create_pool
+from store.roles import too_privileged
 from workflows.referral import ReferralWorkflow
 
 log = get_logger(__name__)
@@ -130,6 +131,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     await ensure_search_attributes(client, settings.temporal_namespace)
     pool = await create_pool(settings.database_url)
     try:
+        async with pool.acquire() as conn:
+            privileged = await too_privileged(conn)
+        if privileged is not None:
+            # Outside `frontdoor dev` the worker should log in as a member of frontdoor_app
+            # (docs/security.md); it still runs, as a single-role setup can.
+            log.warning("database_login_too_privileged", login_is=privileged)
         worker = build_worker(client, pool, settings.task_queue, settings=settings)
         async with worker:
             log.info(

@@ -19,7 +19,7 @@ from domain.retention import RetentionSchedule
 from store import case_entry, disposal
 from store.access_event import case_accesses, record_access
 from store.audit_event import insert_audit_event, list_audit_events
-from store.roles import APP_ROLE, ensure_app_login, login_user, with_login
+from store.roles import APP_ROLE, ensure_app_login, login_user, too_privileged, with_login
 from tests.store.record_factory import make_case, sealer_for_tests
 
 
@@ -73,6 +73,14 @@ async def test_the_app_role_cannot_undo_the_audit_or_the_schema(
 ) -> None:
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await app_conn.execute(statement)
+
+
+async def test_a_login_with_more_than_the_app_role_is_told_apart(
+    app_conn: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    assert await too_privileged(app_conn) is None
+    async with pool.acquire() as conn:  # the tests' own login: the server's superuser
+        assert await too_privileged(conn) == "a superuser"
 
 
 async def test_the_app_role_does_its_normal_writes(app_conn: asyncpg.Connection) -> None:
