@@ -115,6 +115,11 @@ def token(
     from api.auth import User, issue_token
 
     settings = get_settings()
+    if not 0 < hours <= settings.max_token_hours:
+        raise _fail(
+            f"--hours must be more than 0 and at most {settings.max_token_hours:g} "
+            "(FRONTDOOR_MAX_TOKEN_HOURS): the API refuses a longer-lived token"
+        )
     try:
         person = User(user_id=user, name=name or user, roles=role, agency=agency)  # type: ignore[arg-type]
     except ValidationError as err:
