@@ -78,7 +78,9 @@ async def encode(body: PayloadsBody, user: Engineer, temporal: TemporalDep) -> d
 async def decode(
     request: Request, body: PayloadsBody, user: Engineer, temporal: TemporalDep
 ) -> dict[str, Any]:
-    """Decrypt payloads sealed with any configured key; unencrypted ones come back unchanged."""
+    """Decrypt payloads sealed with any configured key. A payload that is not sealed, does not
+    authenticate or names a key this API lacks comes back as a refusal marker (encoding
+    `binary/frontdoor-refused`, the reason as its data), as the worker sees it."""
     codec = temporal.data_converter.payload_codec
     assert codec is not None, "the API's converter always has the encryption codec"
     try:
