@@ -15,6 +15,7 @@ from api.errors import install_error_handlers
 from api.headers import CodecCors, NoStore, install_docs
 from api.limits import BodySizeLimit, CallerLimits
 from api.routes import (
+    audits,
     codec,
     dashboard,
     health,
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(subject_access.router)
     app.include_router(tasks.router)
     app.include_router(performance.router)
+    app.include_router(audits.router)
     app.include_router(dashboard.router)
     app.include_router(sign_in.router)
     app.include_router(codec.router)

@@ -33,6 +33,10 @@ class StaffRole(StrEnum):
     engineer = "engineer"
     # Answers subject access requests: exports a child's whole record, works no cases.
     records_officer = "records_officer"
+    # Audits closed cases (docs/quality-assurance.md); sees the cases of the audits given to them.
+    auditor = "auditor"
+    # The executive oversight group: aggregates only, never a child's details.
+    oversight = "oversight"
 
 
 class User(BaseModel):

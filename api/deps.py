@@ -143,6 +143,14 @@ Manager = Annotated[User, Depends(require(StaffRole.manager))]
 RecordsStaff = Annotated[User, Depends(require(StaffRole.manager, StaffRole.records_officer))]
 """Managers and records officers, who answer subject access requests."""
 Engineer = Annotated[User, Depends(require(StaffRole.engineer))]
+Auditing = Annotated[User, Depends(require(StaffRole.auditor, StaffRole.manager))]
+"""Auditors and managers, who audit closed cases (never one they worked)."""
+LearningStaff = Annotated[
+    User, Depends(require(StaffRole.auditor, StaffRole.manager, StaffRole.practitioner))
+]
+"""Those who own and close an audit's learning actions."""
+Overseeing = Annotated[User, Depends(require(StaffRole.manager, StaffRole.oversight))]
+"""Managers and the executive oversight group: aggregates, never a child's details."""
 
 
 IdempotencyKey = Annotated[

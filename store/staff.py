@@ -48,3 +48,11 @@ async def get_staff(conn: Conn, user_id: str) -> StaffMember | None:
         user_id,
     )
     return StaffMember(**dict(row)) if row is not None else None
+
+
+async def with_roles(conn: Conn, roles: list[str]) -> list[str]:
+    """The user ids of staff whose last token held any of `roles`, in order."""
+    rows = await conn.fetch(
+        "SELECT user_id FROM staff WHERE roles && $1::text[] ORDER BY user_id", roles
+    )
+    return [row["user_id"] for row in rows]
