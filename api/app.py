@@ -16,6 +16,7 @@ from api.headers import CodecCors, NoStore, install_docs
 from api.limits import BodySizeLimit, CallerLimits
 from api.routes import (
     audits,
+    board_pack,
     codec,
     dashboard,
     health,
@@ -101,6 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(performance.router)
     app.include_router(audits.router)
+    app.include_router(board_pack.router)
     app.include_router(dashboard.router)
     app.include_router(sign_in.router)
     app.include_router(codec.router)

@@ -160,3 +160,45 @@ def assign(
         load[auditor] += 1
         chosen[pick.referral_id] = auditor
     return chosen
+
+
+# ---- audit results in the performance framework (store/performance/audits.py) ---------------
+
+
+class GradeCounts(BaseModel):
+    """How many audits (or answers) got each grade."""
+
+    outstanding: int = 0
+    good: int = 0
+    requires_improvement: int = 0
+    inadequate: int = 0
+
+    @property
+    def graded(self) -> int:
+        return self.outstanding + self.good + self.requires_improvement + self.inadequate
+
+    @property
+    def good_or_better_percent(self) -> float | None:
+        graded = self.graded
+        return round(100 * (self.outstanding + self.good) / graded, 1) if graded else None
+
+
+class AuditMonth(BaseModel):
+    """One London month of submitted audits: the overall grades (a moderator's resolved grade
+    where they disagreed) and the grades per question."""
+
+    month: str
+    overall: GradeCounts
+    good_or_better_percent: float | None
+    by_question: dict[Question, GradeCounts]
+
+
+class AuditResults(BaseModel):
+    """Audit grades over time, by question and team, and learning actions open and overdue."""
+
+    months: list[AuditMonth]
+    by_team: dict[str, GradeCounts]
+    moderated: int
+    moderator_disagreed: int
+    actions_open: int
+    actions_overdue: int

@@ -1,6 +1,6 @@
 """`GET /performance`: the performance framework's measures for a period, as JSON or CSV (managers
-only). The measures are defined in docs/performance-framework.md and computed by
-store/performance/; the period and team asked for are `ReportScope` (api/deps.py, shared with
+and the oversight group). The measures are defined in docs/performance-framework.md and computed
+by store/performance/; the period and team asked for are `ReportScope` (api/deps.py, shared with
 the dashboard); this module owns the CSV layout."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Manager, PoolDep, ReportScope
+from api.deps import Overseeing, PoolDep, ReportScope
 from api.errors import ErrorResponse
 from domain.measures import PerformanceReport
 from store.performance.report import report
@@ -34,7 +34,7 @@ router = APIRouter(
     responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
 )
 async def get_performance(
-    _user: Manager,
+    _user: Overseeing,
     pool: PoolDep,
     scope: ReportScope,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
