@@ -61,6 +61,10 @@ async def get_app_settings(request: Request) -> Settings:
     return get_resources(request).settings
 
 
+async def get_workflow_deadline(request: Request) -> float:
+    return get_resources(request).settings.api_workflow_deadline_seconds
+
+
 async def get_sealer(request: Request) -> RecordSealer:
     return get_resources(request).sealer
 
@@ -74,6 +78,8 @@ SealerDep = Annotated[RecordSealer, Depends(get_sealer)]
 LimitsDep = Annotated[CallerLimits, Depends(get_limits)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+# Seconds a call on a case's workflow may wait before the API answers 503 (api/cases.py).
+WorkflowDeadline = Annotated[float, Depends(get_workflow_deadline)]
 
 
 _bearer = HTTPBearer(auto_error=False, description="A staff token from `frontdoor token`")

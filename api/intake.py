@@ -6,22 +6,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
-from collections.abc import Awaitable
-from typing import TypeVar
 from uuid import UUID
 
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowExecutionStatus,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.auth import User
-from api.cases import case_handle, on_case
+from api.cases import case_handle, on_case, within
 from api.errors import ApiError
 from domain.case import OpenedTask, ReferralSummary
 from domain.editions import DEFAULT_POLICY_VERSION
@@ -36,8 +33,6 @@ _INTAKE_NAMESPACE = uuid.UUID("5b0c6a8e-3f0e-4a57-9d53-2f4c1f1e0d11")
 # fresh id: under a shared one the server would attach a repeat to the running case as a retry of
 # that update, despite the FAIL policy, and the repeat could not be told from the first intake.
 _REPEAT_UPDATE_ID = "repeated-intake"
-
-T = TypeVar("T")
 
 CaseStart = WithStartWorkflowOperation[ReferralWorkflow, ReferralSummary]
 
@@ -73,13 +68,15 @@ def case_start(
     )
 
 
-async def start_case(client: Client, start: CaseStart) -> OpenedTask:
-    """Start the case and wait for its screening task to be in the inbox."""
+async def start_case(client: Client, start: CaseStart, *, deadline: float) -> OpenedTask:
+    """Start the case and wait (up to `deadline` seconds) for its screening task to be in the
+    inbox."""
     try:
-        return await in_time(
+        return await within(
+            deadline,
             client.execute_update_with_start_workflow(
                 ReferralWorkflow.screening_task, start_workflow_operation=start
-            )
+            ),
         )
     except (WorkflowAlreadyStartedError, RPCError, ApiError):
         # After these the operation holds the start's outcome (for `workflow_handle()`); a failed
@@ -90,7 +87,7 @@ async def start_case(client: Client, start: CaseStart) -> OpenedTask:
 
 
 async def screening_task_of_repeat(
-    client: Client, referral_id: UUID, fingerprint: str
+    client: Client, referral_id: UUID, fingerprint: str, *, deadline: float
 ) -> OpenedTask:
     """The screening task of a referral an earlier request with the same key took in, once the
     bodies are shown to match."""
@@ -107,26 +104,13 @@ async def screening_task_of_repeat(
         # The first request may still be waiting for the task: the same update waits with it.
         return await on_case(
             referral_id,
-            in_time(handle.execute_update(ReferralWorkflow.screening_task, id=_REPEAT_UPDATE_ID)),
+            handle.execute_update(ReferralWorkflow.screening_task, id=_REPEAT_UPDATE_ID),
+            deadline=deadline,
         )
-    state = await on_case(referral_id, handle.query(ReferralWorkflow.state))
+    state = await on_case(referral_id, handle.query(ReferralWorkflow.state), deadline=deadline)
     screening = next((t for t in state.tasks if t.kind is TaskKind.screening), None)
     if screening is None:
         raise ApiError(
             409, "case_closed", f"referral {referral_id} closed before its screening task opened"
         )
     return OpenedTask(task_id=screening.task_id, kind=screening.kind, agency=screening.agency)
-
-
-async def in_time(call: Awaitable[T]) -> T:
-    """Await an update, answering 503 (send it again) when Temporal did not answer in time."""
-    try:
-        return await call
-    except WorkflowUpdateRPCTimeoutOrCancelledError as err:
-        raise ApiError(
-            503,
-            "unavailable",
-            "Temporal did not answer in time; send the request again (with the same "
-            "Idempotency-Key it is safe to repeat)",
-            [{"part": "temporal"}],
-        ) from err

@@ -23,7 +23,13 @@ from core.logs import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from domain.audit import AuditEvent
-from workers.diagnose import OPEN_REFERRALS, find_stuck, to_workflow_id
+from workers.diagnose import (
+    OPEN_REFERRALS,
+    StuckReason,
+    find_stuck,
+    queue_health,
+    to_workflow_id,
+)
 from workers.replay import ReplayOutcome, history_from_file, replay_all
 from workers.reset import ResetError, last_good_task, reset_case
 
@@ -174,24 +180,32 @@ def stuck(
     settings = _settings()
     quiet_for = _parse_duration(older_than)
 
-    async def main() -> list[dict[str, str]]:
+    async def main() -> tuple[dict[str, str] | None, list[dict[str, str]]]:
         client = await _client(settings)
-        found = await find_stuck(client, now=datetime.now(UTC), quiet_for=quiet_for)
-        return [
-            {"workflow_id": r.workflow_id, "reason": r.reason, "detail": r.detail} for r in found
-        ]
+        now = datetime.now(UTC)
+        # First the queue: with no worker taking tasks, every case waits, whatever else it shows.
+        queue = (await queue_health(client, settings.task_queue, now=now)).problem()
+        found = await find_stuck(client, now=now, quiet_for=quiet_for)
+        return (None if queue is None else _row(queue)), [_row(r) for r in found]
 
-    rows = asyncio.run(main())
+    queue, rows = asyncio.run(main())
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
-    elif not rows:
-        typer.echo("no stuck cases")
+        typer.echo(json.dumps(([queue] if queue else []) + rows, indent=2))
+        _done()
+    if queue is not None:
+        typer.echo(f"{queue['reason']}: {queue['detail']}")
+    if not rows:
+        typer.echo("no stuck cases" if queue is None else "no case shows a reason of its own")
     else:
         width = max(len(r["workflow_id"]) for r in rows)
         typer.echo(f"{'CASE':<{width}}  {'REASON':<24}  DETAIL")
         for row in rows:
             typer.echo(f"{row['workflow_id']:<{width}}  {row['reason']:<24}  {row['detail']}")
     _done()
+
+
+def _row(reason: StuckReason) -> dict[str, str]:
+    return {"workflow_id": reason.workflow_id, "reason": reason.reason, "detail": reason.detail}
 
 
 def reset(

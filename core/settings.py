@@ -164,6 +164,18 @@ class Settings(BaseSettings):
     worker_workflow_task_polls: int = Field(
         default=5, ge=2, description="concurrent polls for workflow tasks (sticky and normal)"
     )
+    worker_graceful_shutdown_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="on stop, how long the worker lets running activities finish before it "
+        "cancels them (Temporal's graceful_shutdown_timeout)",
+    )
+    api_workflow_deadline_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="how long an API call waits on a case's workflow (an update, a query, an "
+        "intake) before answering 503",
+    )
     # The retention schedule of the case record (domain/retention.py, docs/records.md): a closed
     # case is kept until the later of the child's 18th birthday plus the first and its closure
     # plus the second, unless a legal hold stops its disposal.

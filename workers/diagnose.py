@@ -1,6 +1,7 @@
-"""Answers to "why is this case stuck?" from what Temporal knows: a workflow task failing, an
-activity retrying, a human task overdue past the top of its ladder, or a case that has gone quiet
-while nobody is meant to be working on it. Read-only."""
+"""Answers to "why is this case stuck?" from what Temporal knows: no worker polling the task
+queue (every case waits), a workflow task failing, an activity retrying, a human task overdue
+past the top of its ladder, or a case that has gone quiet while nobody is meant to be working on
+it. Read-only."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TaskQueueKind, TaskQueueType
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import (
+    DescribeTaskQueueRequest,
+    GetWorkflowExecutionHistoryReverseRequest,
+)
 from temporalio.client import Client, WorkflowExecutionDescription
 
 from core import search_attributes as sa
@@ -20,6 +25,11 @@ from domain.referral import workflow_id_for
 
 OPEN_REFERRALS = 'WorkflowType = "ReferralWorkflow" AND ExecutionStatus = "Running"'
 TOP_LEVEL = 3
+# A running worker starts a long poll at least once a minute (the server holds each for up to
+# about 60 s), so a queue whose newest poll is older than this has no worker.
+POLL_STALE_AFTER = timedelta(seconds=75)
+# A worker takes a task within milliseconds; one left waiting longer has nobody to take it.
+BACKLOG_STALE_AFTER = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,73 @@ def to_workflow_id(case: str) -> str:
         return workflow_id_for(UUID(case))
     except ValueError:
         return case
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    """What the server knows of a task queue's workers: the newest poll, the backlog."""
+
+    task_queue: str
+    last_poll_age: timedelta | None  # None: no worker has polled since the server started
+    backlog_count: int
+    backlog_age: timedelta
+
+    def problem(self) -> StuckReason | None:
+        """Why every case on the queue waits, or None when a worker is taking its tasks: no
+        recent poll, or a task left waiting longer than a worker ever leaves one (a worker just
+        stopped still shows its last poll for a minute)."""
+        seen = (
+            "never polled"
+            if self.last_poll_age is None
+            else f"last poll {_ago(self.last_poll_age)} ago"
+        )
+        waiting = (
+            f"{self.backlog_count} task(s) waiting, the oldest for {_ago(self.backlog_age)}"
+            if self.backlog_count
+            else "no task waiting"
+        )
+        silent = self.last_poll_age is None or self.last_poll_age > POLL_STALE_AFTER
+        backlogged = self.backlog_count > 0 and self.backlog_age > BACKLOG_STALE_AFTER
+        if not (silent or backlogged):
+            return None
+        return StuckReason(
+            f"task-queue/{self.task_queue}",
+            "no_worker",
+            f"no worker is taking tasks from task queue {self.task_queue} ({seen}; {waiting}): "
+            "start one (`frontdoor worker`, or `frontdoor dev`), or see why it is stuck",
+        )
+
+
+def _ago(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    return f"{seconds}s" if seconds < 120 else f"{seconds // 60}m"
+
+
+async def queue_health(client: Client, task_queue: str, *, now: datetime) -> QueueHealth:
+    """The newest poll and the oldest waiting task over the queue's workflow and activity
+    tasks (Temporal's DescribeTaskQueue, as `temporal task-queue describe` shows it)."""
+    newest: datetime | None = None
+    count, age = 0, timedelta(0)
+    for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
+        answer = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=task_queue, kind=TaskQueueKind.TASK_QUEUE_KIND_NORMAL),
+                task_queue_type=kind,
+                report_stats=True,
+            )
+        )
+        for poller in answer.pollers:
+            polled = poller.last_access_time.ToDatetime().replace(tzinfo=now.tzinfo)
+            newest = polled if newest is None else max(newest, polled)
+        count += answer.stats.approximate_backlog_count
+        age = max(age, answer.stats.approximate_backlog_age.ToTimedelta())
+    return QueueHealth(
+        task_queue=task_queue,
+        last_poll_age=None if newest is None else max(now - newest, timedelta(0)),
+        backlog_count=count,
+        backlog_age=age,
+    )
 
 
 async def last_events(
@@ -63,12 +140,12 @@ async def _first_line(client: Client, failure: Failure) -> str:
     return str(message).splitlines()[0] if message else ""
 
 
-async def _failure_of(client: Client, events: list[HistoryEvent]) -> str:
+async def _failure_of(client: Client, events: list[HistoryEvent]) -> str | None:
     for event in events:
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
             failure = event.workflow_task_failed_event_attributes.failure
             return await _first_line(client, failure) or "no message"
-    return "no failure recorded yet"
+    return None
 
 
 async def diagnose(
@@ -85,11 +162,17 @@ async def diagnose(
     recent = await last_events(client, wid, run_id, 50)
 
     if raw.HasField("pending_workflow_task") and raw.pending_workflow_task.attempt > 1:
+        attempt = raw.pending_workflow_task.attempt
+        failure = await _failure_of(client, recent)
+        # Without a recorded failure the task timed out: no worker took it, or one died on it.
         reasons.append(
-            StuckReason(
+            StuckReason(wid, "workflow_task_failing", f"attempt {attempt}: {failure}")
+            if failure is not None
+            else StuckReason(
                 wid,
-                "workflow_task_failing",
-                f"attempt {raw.pending_workflow_task.attempt}: {await _failure_of(client, recent)}",
+                "workflow_task_timing_out",
+                f"attempt {attempt}: no failure recorded; the task timed out (is a worker "
+                "running? see the task queue line)",
             )
         )
     for pending in raw.pending_activities:

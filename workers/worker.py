@@ -6,6 +6,7 @@ import asyncio
 import compileall
 import contextlib
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -115,6 +116,9 @@ def build_worker(
         workflows=list(workflows),
         activities=activities_for(pool, tuning),
         workflow_runner=sandbox_runner() if tuning.worker_sandbox else UnsandboxedWorkflowRunner(),
+        # On stop, running activities (one case write each) get this long to finish before
+        # they are cancelled; a cancelled write rolls back and is retried by the next worker.
+        graceful_shutdown_timeout=timedelta(seconds=tuning.worker_graceful_shutdown_seconds),
         **worker_options(tuning),
     )
 

@@ -20,6 +20,7 @@ from api.deps import (
     SettingsDep,
     Staff,
     TemporalDep,
+    WorkflowDeadline,
 )
 from api.errors import ApiError, ErrorResponse
 from api.idempotency import KeyedWrite, caller_tag
@@ -100,11 +101,13 @@ async def take_in_referral(
     url = f"/referrals/{referral_id}"
     start = case_start(details, referral_id, fingerprint, user, settings.task_queue)
     try:
-        opened = await start_case(client, start)
+        opened = await start_case(client, start, deadline=settings.api_workflow_deadline_seconds)
     except WorkflowAlreadyStartedError:
         if idempotency_key is None:  # a fresh uuid4 never collides; be safe all the same
             raise
-        opened = await screening_task_of_repeat(client, referral_id, fingerprint)
+        opened = await screening_task_of_repeat(
+            client, referral_id, fingerprint, deadline=settings.api_workflow_deadline_seconds
+        )
         response.status_code = status.HTTP_200_OK
     else:
         log.info(
@@ -129,12 +132,14 @@ async def get_referral(
     client: TemporalDep,
     pool: PoolDep,
     sealer: SealerDep,
+    deadline: WorkflowDeadline,
 ) -> CaseRecordView:
     """The case: stage, RAG, deadlines, tasks (with who holds them and every result as
     submitted), escalations, outcome, timeline, the intake and every item of new information.
     Read from the case record, with the live process state while the case is open; the same
     once the workflow has left Temporal."""
-    return await case_view(pool, sealer, referral_id, await live_state(client, referral_id))
+    live = await live_state(client, referral_id, deadline=deadline)
+    return await case_view(pool, sealer, referral_id, live)
 
 
 @router.get("", response_model=ReferralPage)
@@ -182,6 +187,7 @@ async def add_information(
     client: TemporalDep,
     pool: PoolDep,
     caller_limits: LimitsDep,
+    deadline: WorkflowDeadline,
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> InformationAdded:
     """New information about an open case: into its record, and to the one review task that
@@ -210,6 +216,7 @@ async def add_information(
                 AddInformationInput(text=body.text, source=body.source, actor=user.user_id),
                 id=f"information-{caller_tag(user)}-{idempotency_key}" if keyed else None,
             ),
+            deadline=deadline,
         )
     except ApiError as err:
         if keyed is not None and err.status_code in (404, 409, 422):

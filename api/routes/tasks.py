@@ -27,6 +27,7 @@ from api.deps import (
     TaskId,
     TemporalDep,
     VisibleTask,
+    WorkflowDeadline,
 )
 from api.errors import ApiError, ErrorResponse
 from api.idempotency import KeyedWrite, caller_tag, fingerprint_of
@@ -185,13 +186,18 @@ async def list_tasks(
 
 @router.get("/{task_id}", response_model=TaskDetail, responses=_NOT_FOUND)
 async def get_task(
-    task: VisibleTask, user: Staff, pool: PoolDep, client: TemporalDep, sealer: SealerDep
+    task: VisibleTask,
+    user: Staff,
+    pool: PoolDep,
+    client: TemporalDep,
+    sealer: SealerDep,
+    deadline: WorkflowDeadline,
 ) -> PartnerTaskDetail | StaffTaskDetail:
     """One task with what its owner needs to do it: for partners, the child's identifying
     details and the concern only; for council staff, the live case and the intake."""
     if user.is_partner:
         return _partner_detail(task, await intake_of(pool, sealer, task.referral_id))
-    live = await live_state(client, task.referral_id)
+    live = await live_state(client, task.referral_id, deadline=deadline)
     case = await case_view(pool, sealer, task.referral_id, live)
     assert case.intake is not None  # every case's record opens with its intake
     return StaffTaskDetail(task=_row(task), case=case, intake=case.intake)
@@ -261,6 +267,7 @@ async def complete_task(
     user: Staff,
     pool: PoolDep,
     client: TemporalDep,
+    deadline: WorkflowDeadline,
 ) -> TaskCompleted:
     """Record what was done and move the case on. Its holder, or a manager, completes a held
     task. The Idempotency-Key names the caller's submission: a retry with the same key and body
@@ -281,6 +288,7 @@ async def complete_task(
                 CompleteTaskInput(task_id=str(task_id), actor=user.user_id, result=body.result),
                 id=f"complete/{task_id}/{caller_tag(user)}/{idempotency_key}",
             ),
+            deadline=deadline,
         )
     except ApiError as err:
         if err.status_code in (409, 422) and err.code != "case_closed":
