@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         Stage,
     )
     from domain.policy import Step
-    from domain.referral import ReferralDetails, ReferralInput
+    from domain.referral import ReferralInput
     from domain.tasks import (
         AddInformationInput,
         AgencyCheckResult,
@@ -68,17 +68,12 @@ class ReferralWorkflow:
         self._information = NewInformation(self._case, self._tasks)
         self._updates = 0  # staff's updates handled in this run
 
-    # ---- what the API reads: the queries --------------------------------------------------
+    # ---- what the API reads: the query ----------------------------------------------------
 
     @workflow.query
     def state(self) -> CaseState:
         """The live case: stage, RAG, deadlines, tasks, escalations, outcome, timeline."""
         return self._case.snapshot()
-
-    @workflow.query
-    def intake(self) -> ReferralDetails:
-        """What was taken in at intake (personal data: the API decides who may see which part)."""
-        return self._case.input.details
 
     # ---- what staff do: the updates -------------------------------------------------------
 
