@@ -153,6 +153,10 @@ from cli.records import records_app  # noqa: E402 - commands register last
 
 app.add_typer(records_app, name="records")
 
+from cli.audits import audits_app  # noqa: E402 - the case audits' daily check (issue 18)
+
+app.add_typer(audits_app, name="audits")
+
 
 if __name__ == "__main__":
     sys.exit(app())

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from domain.policy import DecisionOutcome
+from domain.policy import DecisionOutcome, Role
 from domain.tasks import ExploitationRisk
 
 TOP_RUNG = 3
@@ -202,3 +202,13 @@ class AuditResults(BaseModel):
     moderator_disagreed: int
     actions_open: int
     actions_overdue: int
+
+
+def escalation_role(days_overdue: int) -> Role:
+    """Who an overdue learning action goes to, like a task's ladder: the team manager in its
+    first week overdue, the service manager in its second, then the head of service."""
+    if days_overdue <= 7:
+        return Role.team_manager
+    if days_overdue <= 14:
+        return Role.service_manager
+    return Role.head_of_service
