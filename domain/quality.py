@@ -212,3 +212,11 @@ def escalation_role(days_overdue: int) -> Role:
     if days_overdue <= 14:
         return Role.service_manager
     return Role.head_of_service
+
+
+class PlanStatus(StrEnum):
+    """Where an improvement plan action stands."""
+
+    not_started = "not_started"
+    in_progress = "in_progress"
+    done = "done"

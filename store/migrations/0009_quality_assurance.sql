@@ -83,3 +83,18 @@ CREATE TABLE learning_action (
 );
 
 CREATE INDEX learning_action_open ON learning_action (due_on) WHERE status = 'open';
+
+-- The improvement plan the executive oversight group follows: actions (not about any one child)
+-- with an owner, a due date, where they stand and the evidence that they are done.
+CREATE TABLE improvement_action (
+    action_id   uuid PRIMARY KEY,
+    action      text NOT NULL,
+    owner       text NOT NULL,
+    due_on      date NOT NULL,
+    status      text NOT NULL DEFAULT 'not_started'
+                CHECK (status IN ('not_started', 'in_progress', 'done')),
+    evidence    text,
+    updated_by  text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);

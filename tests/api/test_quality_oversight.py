@@ -19,9 +19,10 @@ AGGREGATES = {
     ("GET", "/performance/audits"),
     ("GET", "/performance/targets"),
     ("GET", "/board-pack/{month}"),
+    ("GET", "/improvement-plan"),
 }
 """What the oversight group may open: counts, percentages, codes."""
-PUBLIC = re.compile(r"^/(healthz|readyz|sign-in|sign-out|docs|openapi|static)")
+PUBLIC = re.compile(r"^/(healthz|readyz|metrics|sign-in|sign-out|docs|openapi|static)")
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
 
@@ -116,3 +117,40 @@ async def test_audit_results_by_month_and_question_and_actions_overdue(live_api:
     assert month["overall"]["good"] == 1 and month["good_or_better_percent"] == 100.0
     assert month["by_question"]["child_seen"]["good"] == 1
     assert results["actions_open"] == 1 and results["actions_overdue"] == 1
+
+
+async def test_the_improvement_plan_flags_overdue_actions_in_the_pack(live_api: LiveApi) -> None:
+    manager = live_api.staff.manager
+    late = await live_api.client.post(
+        "/improvement-plan",
+        json={
+            "action": "Audit 20 cases a month",
+            "owner": "head.of.service",
+            "due_on": "2026-01-31",
+        },
+        headers=manager,
+    )
+    assert late.status_code == 201, late.text
+    assert late.json()["overdue"] is True and late.json()["status"] == "not_started"
+    done = await live_api.client.post(
+        "/improvement-plan",
+        json={"action": "Train managers in oversight", "owner": "hr.lead", "due_on": "2026-02-28"},
+        headers=manager,
+    )
+    changed = await live_api.client.patch(
+        f"/improvement-plan/{done.json()['action_id']}",
+        json={"status": "done", "evidence": "42 of 45 managers trained (register)"},
+        headers=manager,
+    )
+    assert changed.status_code == 200 and changed.json()["overdue"] is False
+    refused = await live_api.client.post(
+        "/improvement-plan",
+        json={"action": "x", "owner": "y", "due_on": "2026-01-31"},
+        headers=oversight(live_api),
+    )
+    assert refused.status_code == 403
+    plan = (await live_api.client.get("/improvement-plan", headers=oversight(live_api))).json()
+    assert (len(plan["actions"]), plan["done"], plan["overdue"]) == (2, 1, 1)
+    page = (await live_api.client.get("/board-pack/2026-03", headers=oversight(live_api))).text
+    assert 'id="plan-overdue" data-value="1"' in page
+    assert "42 of 45 managers trained" in page
