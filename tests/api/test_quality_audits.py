@@ -109,7 +109,9 @@ async def test_only_managers_draw_and_a_bad_month_is_named(live_api: LiveApi) ->
     assert bad.json()["error"]["details"][0]["field"] == "month"
 
 
-async def test_the_form_a_kept_disagreement_and_a_learning_action(live_api: LiveApi) -> None:
+async def test_the_form_a_kept_disagreement_and_a_learning_action(
+    live_api: LiveApi, capsys: pytest.CaptureFixture[str]
+) -> None:
     march = await add_march(live_api.pool)
     sample = await draw(live_api, rules={"moderation_share": 1.0})
     audit = next(a for a in sample["audits"] if a["referral_id"] == str(march.exploited))
@@ -168,6 +170,10 @@ async def test_the_form_a_kept_disagreement_and_a_learning_action(live_api: Live
     assert view["moderation"]["resolution"] == disagreement["resolution"]
     assert view["answers"][0]["evidence"].startswith("Seen alone")
     assert view["case"]["referral_id"] == str(march.exploited)
+    logged = capsys.readouterr()
+    assert "audit_submitted" in logged.out + logged.err  # the logs were read
+    for written in ("Seen alone", "Timely, curious", "no MACE discussion"):  # never in the logs
+        assert written not in logged.out and written not in logged.err
 
     action = await live_api.client.post(
         f"{url}/actions",
