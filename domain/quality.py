@@ -197,6 +197,9 @@ class AuditResults(BaseModel):
     """Audit grades over time, by question and team, and learning actions open and overdue."""
 
     months: list[AuditMonth]
+    themes: list[Question]
+    """The questions most often graded below good over the period, most often first (those
+    never below good left out): where learning is needed."""
     by_team: dict[str, GradeCounts]
     moderated: int
     moderator_disagreed: int

@@ -73,8 +73,16 @@ async def audits(conn: Conn, scope: Scope) -> AuditResults:
         )
         for month, counts in sorted(overall.items())
     ]
+    below_good: dict[Question, int] = {}
+    for by_question in questions.values():
+        for question, counts in by_question.items():
+            below = counts.requires_improvement + counts.inadequate
+            if below:
+                below_good[question] = below_good.get(question, 0) + below
+    themes = sorted(below_good, key=lambda q: (-below_good[q], list(Question).index(q)))
     return AuditResults(
         months=months,
+        themes=themes,
         by_team=by_team,
         moderated=moderated,
         moderator_disagreed=disagreed,
