@@ -15,6 +15,7 @@ from domain.quality import Grade, Question, Reason, SampleRules
 from store import audit, audit_answer, audit_moderation, audit_sample, learning_action
 from store.performance.audits import audits
 from store.performance.scope import Scope, reading
+from store.pool import Conn
 from tests.store.performance.rows import Rows, mar
 
 SEALED = Sealed("test-1", b"sealed")
@@ -22,7 +23,7 @@ NOW = datetime(2026, 5, 10, 12, tzinfo=UTC)
 
 
 async def submitted(
-    conn: asyncpg.Connection, sample: uuid.UUID, *, team: str | None, grade: Grade,
+    conn: Conn, sample: uuid.UUID, *, team: str | None, grade: Grade,
     at: datetime, weak: Question | None = None,
 ) -> uuid.UUID:  # fmt: skip
     referral = await Rows(conn).referral(mar(2, 10), closed_at=mar(3, 10), team=team)
