@@ -14,12 +14,14 @@ from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.headers import CodecCors, NoStore, install_docs
 from api.limits import BodySizeLimit, CallerLimits
+from api.metrics import ApiMetrics, RequestMetrics
 from api.routes import (
     audits,
     board_pack,
     codec,
     dashboard,
     health,
+    metrics,
     performance,
     records,
     referrals,
@@ -55,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
     # at start rather than on the first read.
     sealer = record_sealer(settings)
     redact_uvicorn_access_log()
+    measured = ApiMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,7 +70,9 @@ def create_app(settings: Settings) -> FastAPI:
             data_converter=data_converter(settings),
             tls=tls_config(settings),
             lazy=True,
+            interceptors=[measured.interceptor()],
         )
+        measured.watch_pool(pool)
         app.state.resources = AppResources(
             settings=settings,
             pool=pool,
@@ -89,13 +94,16 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,  # served by install_docs, from the package
         redoc_url=None,
     )
+    app.state.metrics = measured
     install_error_handlers(app)
     app.add_middleware(AccessLog)
     app.add_middleware(NoStore)
     # The Temporal Web UI calls /codec from the browser, passing the engineer's access token.
     app.add_middleware(CodecCors, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=measured)  # outermost: it times all of the above
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(referrals.router)
     app.include_router(records.router)
     app.include_router(subject_access.router)

@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     state_dir: Path = Field(default=Path(".frontdoor"))
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # Probes and metrics of the worker and the notifier (core/probes.py, docs/operations.md);
+    # 0 turns one off.
+    probe_host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="where the worker and the notifier answer /healthz, /readyz and /metrics",
+    )
+    worker_probe_port: int = Field(default=9464, ge=0, le=65535)
+    worker_metrics_port: int = Field(
+        default=9465, ge=0, le=65535, description="the Temporal SDK's Prometheus metrics"
+    )
+    notifier_probe_port: int = Field(default=9466, ge=0, le=65535)
     temporal_port: int = Field(default=7233, ge=1, le=65535)
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
     # TLS to the Temporal frontend (production): setting any of these turns TLS on; a client

@@ -12,6 +12,7 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.converter import DataConverter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from core import search_attributes
@@ -56,12 +57,15 @@ async def connect(
     *,
     lazy: bool = False,
     tls: TLSConfig | bool | None = None,
+    runtime: Runtime | None = None,
 ) -> Client:
     """A client with the project's data converter, keyed by `settings`, over TLS if they say so.
 
     Without settings the client can check the server and register search attributes, but it
     refuses to send any payload (it has no key to encrypt it with). TLS is `tls` if given, else
     what `settings` say (`tls_config`), else off (the embedded dev server, on the loopback).
+    `runtime` is the process's one Temporal runtime (`metrics_runtime`), else the SDK's default;
+    a worker uses its client's.
     """
     converter: DataConverter = (
         NO_PAYLOADS_CONVERTER if settings is None else data_converter(settings)
@@ -69,7 +73,21 @@ async def connect(
     if tls is None:
         tls = False if settings is None else tls_config(settings)
     return await Client.connect(
-        address, namespace=namespace, data_converter=converter, tls=tls, lazy=lazy
+        address, namespace=namespace, data_converter=converter, tls=tls, lazy=lazy, runtime=runtime
+    )
+
+
+def metrics_runtime(host: str, port: int) -> Runtime:
+    """A Temporal runtime serving the SDK's Prometheus metrics on http://host:port/metrics (the
+    `temporal_*` names in docs/operations.md). One per process: every client and worker of the
+    process that should be measured is connected with it."""
+    return Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(
+                bind_address=f"{host}:{port}",
+                durations_as_seconds=True,
+            )
+        )
     )
 
 

@@ -35,6 +35,7 @@ import asyncpg
 from core.logs import get_logger
 from core.settings import Settings, SmtpTls
 from domain.calendar import LONDON
+from notifier.health import notifier_probes
 from notifier.mail import (
     build_digest,
     build_message,
@@ -128,6 +129,7 @@ class Notifier:
         # Stop sending from a claim while there is still time to record the outcome before the
         # lease runs out; otherwise another notifier could take and send the row as well.
         self._lease_margin = min(timedelta(seconds=2 * smtp_timeout), lease / 2)
+        self.last_round_at: datetime | None = None  # when a round last went through (probes)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Dispatch rounds until `stop` is set; a failed round (database or network away) is
@@ -138,6 +140,7 @@ class Notifier:
             try:
                 report = await self.dispatch_once(stop)
                 busy = report.claimed >= self._batch_size
+                self.last_round_at = self._clock()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
                 log.warning("notifier_round_failed", error=type(err).__name__)
             except Exception:
@@ -366,6 +369,8 @@ async def run_notifier(settings: Settings, stop: asyncio.Event) -> None:
         )
     pool = await create_pool(settings.database_url, min_size=1, max_size=4)
     try:
-        await Notifier(pool, settings).run(stop)
+        notifier = Notifier(pool, settings)
+        async with notifier_probes(pool, settings, lambda: notifier.last_round_at, stop):
+            await notifier.run(stop)
     finally:
         await pool.close()

@@ -307,3 +307,37 @@ async def requeue_no_recipient(conn: Conn, entry: DirectoryEntry, *, now: dateti
         *params,
     )
     return _count(status)
+
+
+# ---- health (the notifier's metrics) ----------------------------------------------------------
+
+
+class OutboxHealth(BaseModel):
+    """How far behind the outbox is, for the notifier's metrics (docs/operations.md)."""
+
+    pending: int
+    due: int
+    oldest_due_seconds: float  # 0 when nothing is due
+    failed: int
+
+
+async def outbox_health(conn: Conn, *, now: datetime) -> OutboxHealth:
+    row = await conn.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+               count(*) FILTER (WHERE status = 'pending' AND next_attempt_at <= $1) AS due,
+               coalesce(extract(epoch FROM $1 - min(next_attempt_at)
+                   FILTER (WHERE status = 'pending' AND next_attempt_at <= $1)), 0) AS oldest,
+               count(*) FILTER (WHERE status = 'failed') AS failed
+        FROM notification
+        WHERE status IN ('pending', 'failed')
+        """,
+        now,
+    )
+    assert row is not None
+    return OutboxHealth(
+        pending=row["pending"],
+        due=row["due"],
+        oldest_due_seconds=float(row["oldest"]),
+        failed=row["failed"],
+    )

@@ -263,3 +263,23 @@ async def agency_has_task(conn: Conn, workflow_id: str, team: str) -> bool:
             team,
         )
     )
+
+
+@dataclass(frozen=True)
+class OverdueTasks:
+    """Open tasks past their due time, for the notifier's metrics (docs/operations.md)."""
+
+    count: int
+    oldest_seconds: float  # 0 when none is overdue
+
+
+async def overdue_tasks(conn: Conn, *, now: datetime) -> OverdueTasks:
+    row = await conn.fetchrow(
+        """
+        SELECT count(*) AS overdue, coalesce(extract(epoch FROM $1 - min(due_at)), 0) AS oldest
+        FROM task WHERE status = 'open' AND due_at <= $1
+        """,
+        now,
+    )
+    assert row is not None
+    return OverdueTasks(count=row["overdue"], oldest_seconds=float(row["oldest"]))

@@ -208,3 +208,28 @@ def test_only_the_migrate_job_connects_as_the_schema_owner(compose: dict[str, ob
         url = environment(found[name])["FRONTDOOR_DATABASE_URL"] or ""
         assert urlsplit(url).username == "frontdoor_app_login", name
         assert "FRONTDOOR_MIGRATE_DATABASE_URL" not in environment(found[name]), name
+
+
+def test_the_worker_and_notifier_healthchecks_ask_their_readiness_probes(
+    compose: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each healthcheck asks the probe port the service's own settings open (docs/operations.md).
+    found = services(compose)
+    ports = {"worker": "worker_probe_port", "notifier": "notifier_probe_port"}
+    for name, field in ports.items():
+        for variable in settings_env_names():
+            monkeypatch.delenv(variable, raising=False)
+        for variable, value in environment(found[name]).items():
+            if value is not None:
+                monkeypatch.setenv(variable, value)
+        settings = Settings()
+        assert settings.probe_host == "0.0.0.0", name  # reachable by a scraper on the network
+        check = found[name].get("healthcheck")
+        assert isinstance(check, dict), f"{name} has no healthcheck"
+        test = " ".join(str(part) for part in check["test"])
+        assert f"http://127.0.0.1:{getattr(settings, field)}/readyz" in test, name
+    worker_grace = found["worker"].get("stop_grace_period")
+    assert worker_grace is not None
+    seconds = int(str(worker_grace).rstrip("s"))
+    grace = environment(found["worker"])["FRONTDOOR_WORKER_GRACEFUL_SHUTDOWN_SECONDS"]
+    assert seconds > float(grace or "30")

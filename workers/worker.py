@@ -19,12 +19,14 @@ from activities.case import CaseActivities
 from activities.deadlines import compute_dues
 from activities.record import CaseRecord
 from core.logs import get_logger
+from core.probes import ProbeServer
 from core.sealing import record_sealer
 from core.settings import Settings
-from core.temporal import connect, ensure_search_attributes
+from core.temporal import connect, ensure_search_attributes, metrics_runtime
 from store.case_record import PgCaseStore
 from store.pool import create_pool
 from store.roles import too_privileged
+from workers.health import worker_readiness
 from workflows.referral import ReferralWorkflow
 
 log = get_logger(__name__)
@@ -131,7 +133,17 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             "(or run `frontdoor dev`, which starts embedded servers)"
         )
     await asyncio.to_thread(cache_bytecode)
-    client = await connect(settings.temporal_address, settings.temporal_namespace, settings)
+    runtime = None
+    if settings.worker_metrics_port:
+        try:
+            runtime = metrics_runtime(settings.probe_host, settings.worker_metrics_port)
+        except ValueError as err:  # the port is taken: run, unmeasured, and say so
+            log.warning(
+                "worker_metrics_unavailable", port=settings.worker_metrics_port, error=str(err)
+            )
+    client = await connect(
+        settings.temporal_address, settings.temporal_namespace, settings, runtime=runtime
+    )
     await ensure_search_attributes(client, settings.temporal_namespace)
     pool = await create_pool(settings.database_url)
     try:
@@ -142,14 +154,23 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             # (docs/security.md); it still runs, as a single-role setup can.
             log.warning("database_login_too_privileged", login_is=privileged)
         worker = build_worker(client, pool, settings.task_queue, settings=settings)
-        async with worker:
-            log.info(
-                "worker_started",
-                task_queue=settings.task_queue,
-                sandbox=settings.worker_sandbox,
-                **worker_options(settings),
-            )
-            await stop.wait()
+        async with contextlib.AsyncExitStack() as probes:
+            if settings.worker_probe_port:
+                probe = ProbeServer(
+                    settings.probe_host,
+                    settings.worker_probe_port,
+                    ready=worker_readiness(client, worker),
+                )
+                await probes.enter_async_context(probe.serving())
+            async with worker:
+                log.info(
+                    "worker_started",
+                    task_queue=settings.task_queue,
+                    sandbox=settings.worker_sandbox,
+                    **worker_options(settings),
+                )
+                await stop.wait()
+                log.info("worker_stopping", grace_seconds=settings.worker_graceful_shutdown_seconds)
         log.info("worker_stopped")
     finally:
         await pool.close()
