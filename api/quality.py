@@ -18,7 +18,7 @@ from api.models import audits as m
 from core.logs import get_logger
 from core.sealing import RecordSealer, Sealed
 from domain.calendar import LONDON
-from domain.quality import AuditStatus, NoAuditorError, assign, draw_sample
+from domain.quality import ActionStatus, AuditStatus, NoAuditorError, assign, draw_sample
 from store import audit as audit_store
 from store import audit_answer, audit_moderation, audit_sample, learning_action, staff
 from store import task as task_store
@@ -66,7 +66,7 @@ def action_view(action: StoredAction, today: date | None = None) -> m.ActionView
     return m.ActionView(
         action_id=action.action_id, audit_id=action.audit_id, action=action.action,
         owner=action.owner, due_on=action.due_on, status=action.status,
-        overdue=action.status == "open" and action.due_on < today,
+        overdue=action.status is ActionStatus.open and action.due_on < today,
         created_by=action.created_by, done_at=action.done_at,
     )  # fmt: skip
 

@@ -203,3 +203,20 @@ async def test_who_may_not_open_an_audit(live_api: LiveApi, role: StaffRole) -> 
         f"/audits/{audit['audit_id']}", headers=live_api.staff.headers("someone", role)
     )
     assert response.status_code == 403
+
+
+async def test_by_default_the_auditors_are_those_who_signed_in_to_audit(live_api: LiveApi) -> None:
+    march = await add_march(live_api.pool)
+    for user, role in (
+        ("ann.auditor", StaffRole.auditor),
+        ("pat.practitioner", StaffRole.practitioner),
+    ):
+        await live_api.client.get("/audits" if role is StaffRole.auditor else "/tasks",
+                                  headers=live_api.staff.headers(user, role))  # fmt: skip
+    response = await live_api.client.post(
+        "/audits/samples", json={"month": "2026-03"}, headers=live_api.staff.manager
+    )
+    assert response.status_code == 201, response.text
+    auditors = {a["referral_id"]: a["auditor"] for a in response.json()["audits"]}
+    assert set(auditors.values()) <= {"ann.auditor", "mo.manager"}
+    assert auditors[str(march.re_referral)] == "ann.auditor"  # mo.manager decided it
