@@ -22,7 +22,7 @@ from domain.quality import ActionStatus, AuditStatus, NoAuditorError, assign, dr
 from store import audit as audit_store
 from store import audit_answer, audit_moderation, audit_sample, learning_action, staff
 from store import task as task_store
-from store.audit import StoredAudit, audit_binding
+from store.audit import DISPOSED_KEY, StoredAudit, audit_binding
 from store.learning_action import StoredAction
 from store.pool import Conn
 
@@ -43,6 +43,8 @@ def _seal(sealer: RecordSealer, audit_id: UUID, part: str, text: str) -> Sealed:
 def _open(sealer: RecordSealer, audit_id: UUID, part: str, sealed: Sealed | None) -> str | None:
     if sealed is None:
         return None
+    if sealed.key_id == DISPOSED_KEY:
+        return "(disposed of with the case record)"
     return sealer.open(sealed, bound_to=audit_binding(audit_id, part)).decode()
 
 

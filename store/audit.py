@@ -110,3 +110,35 @@ async def submit(
 
 async def mark_moderated(conn: Conn, audit_id: UUID) -> None:
     await conn.execute("UPDATE audit SET status = 'moderated' WHERE audit_id = $1", audit_id)
+
+
+DISPOSED_KEY = "disposed"
+"""The key id left on an audit's text once its case's record was disposed of: nothing to open."""
+
+
+async def forget_text_of(conn: Conn, referral_id: UUID) -> int:
+    """Disposal: clear what auditors wrote about the referral (rationale, evidence, moderators'
+    resolutions), keeping the grades for the quality measures; how many audits it touched."""
+    audits = "SELECT audit_id FROM audit WHERE referral_id = $1"
+    await conn.execute(
+        f"""
+        UPDATE audit_answer SET evidence_key = '{DISPOSED_KEY}', evidence = ''::bytea
+        WHERE audit_id IN ({audits})
+        """,
+        referral_id,
+    )
+    await conn.execute(
+        f"""
+        UPDATE audit_moderation SET resolution_key = '{DISPOSED_KEY}', resolution = ''::bytea
+        WHERE resolution IS NOT NULL AND audit_id IN ({audits})
+        """,
+        referral_id,
+    )
+    touched: str = await conn.execute(
+        f"""
+        UPDATE audit SET rationale_key = '{DISPOSED_KEY}', rationale = ''::bytea
+        WHERE referral_id = $1 AND rationale IS NOT NULL
+        """,
+        referral_id,
+    )
+    return int(touched.split()[-1])

@@ -19,7 +19,7 @@ from uuid import UUID
 from domain.audit import AuditEvent
 from domain.calendar import LONDON
 from domain.retention import Retention, RetentionSchedule, latest_start, retention
-from store import case_entry, legal_hold, referral
+from store import audit, case_entry, legal_hold, referral
 from store.audit_event import insert_audit_event
 from store.pool import Conn
 
@@ -121,6 +121,7 @@ async def dispose(
     if referral_id in holds:
         return Disposal(referral_id, Outcome.held, kept.rule, hold_ids=holds[referral_id])
     deleted = await case_entry.dispose_of(conn, referral_id)
+    await audit.forget_text_of(conn, referral_id)
     await referral.mark_disposed(conn, referral_id, at)
     await insert_audit_event(
         conn,

@@ -4,6 +4,7 @@ and the case record otherwise still append-only."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
@@ -217,3 +218,40 @@ async def test_dispose_needs_the_callers_transaction(pool: asyncpg.Pool) -> None
         case = await make_case(conn, sealer_for_tests())
         with pytest.raises(RuntimeError, match="transaction"):
             await disposal.dispose(conn, case.referral_id, SCHEDULE, TODAY, actor="a", at=NOW)
+
+
+async def test_disposal_clears_what_auditors_wrote_and_keeps_their_grades(
+    pool: asyncpg.Pool,
+) -> None:
+    sealer = sealer_for_tests()
+    async with pool.acquire() as conn:
+        case = await make_case(conn, sealer, adult_on=date(2013, 1, 1))
+        sample_id, audit_id = uuid.uuid4(), uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO audit_sample (sample_id, month, seed, rules, drawn_by)"
+            " VALUES ($1, '2012-03-01', 7, '{}', 'mo')",
+            sample_id,
+        )
+        await conn.execute(
+            "INSERT INTO audit (audit_id, sample_id, referral_id, reasons, auditor, status,"
+            " overall_grade, rationale_key, rationale)"
+            " VALUES ($1, $2, $3, '{random}', 'aud', 'submitted', 'good', 'k', '\\x01')",
+            audit_id, sample_id, case.referral_id,
+        )  # fmt: skip
+        await conn.execute(
+            "INSERT INTO audit_answer (audit_id, question, grade, evidence_key, evidence)"
+            " VALUES ($1, 'child_seen', 'good', 'k', '\\x02')",
+            audit_id,
+        )
+        await _dispose(conn, case)
+        audit = await conn.fetchrow(
+            "SELECT overall_grade, rationale_key, rationale FROM audit WHERE audit_id = $1",
+            audit_id,
+        )
+        answer = await conn.fetchrow(
+            "SELECT grade, evidence_key, evidence FROM audit_answer WHERE audit_id = $1", audit_id
+        )
+
+    assert audit is not None and answer is not None
+    assert tuple(audit) == ("good", "disposed", b"")
+    assert tuple(answer) == ("good", "disposed", b"")
