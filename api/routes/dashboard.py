@@ -23,6 +23,7 @@ from api.errors import ApiError
 from api.pages import templates
 from api.routes.sign_in import SESSION_COOKIE
 from domain.calendar import LONDON
+from store.performance.audits import audits
 from store.performance.report import report
 
 router = APIRouter(tags=["dashboard"])
@@ -63,7 +64,8 @@ async def dashboard(
     scope: ReportScope,
     user: Annotated[User | None, Depends(_caller)],
 ) -> Response:
-    """The performance dashboard: headline tiles, weekly charts, agencies, overdue work."""
+    """The performance dashboard: headline tiles, weekly charts, agencies, overdue work, case
+    audits."""
     if user is None:
         if "text/html" in request.headers.get("accept", ""):  # a browser: sign in first
             return RedirectResponse("/sign-in", status_code=303, headers=_HEADERS)
@@ -77,9 +79,12 @@ async def dashboard(
         raise ApiError(403, "forbidden", "this needs one of the roles: manager, oversight")
     async with pool.acquire() as conn:
         result = await report(conn, scope)
+        audit_results = await audits(conn, scope)
     page = (
         templates()
         .get_template("dashboard.html")
-        .render(view=build_view(result), user_id=user.user_id, london=LONDON)
+        .render(
+            view=build_view(result), audits=audit_results, user_id=user.user_id, london=LONDON
+        )
     )
     return HTMLResponse(page, headers=_HEADERS)

@@ -54,6 +54,8 @@ async def test_tiles_charts_agencies_and_overdue_work_of_a_known_data_set(
     assert 'id="agency-police"' in page
     assert f'href="/referrals/{known.overdue_referral}"' in page
     assert 'class="n level-2"' in page
+    # Case audits sit in the same framework; none was submitted in the known data.
+    assert 'id="audits"' in page and "No audit submitted in the period." in page
 
 
 async def sign_in_with_the_form(
