@@ -42,6 +42,9 @@ _READY_TIMEOUT = 60.0
 _CHILDREN = ("worker", "notifier", "api")
 _CHILD_GRACE = 15.0
 _APP_PASSWORD_FILE = "app-db-password"  # noqa: S105 - a file name, not a password
+# While `frontdoor dev` runs, the app's database URL, for the engineers' commands in another
+# shell (cli/engineer.py reads it when FRONTDOOR_DATABASE_URL is unset); removed on stop.
+DEV_DATABASE_URL_FILE = "database-url"
 
 
 @dataclass
@@ -81,6 +84,11 @@ class DevStack:
         database_url = app_database_url(s, owner_url)
         applied = await migrate_as_owner(owner_url, database_url)
         _say(f"database migrated ({len(applied)} new migration(s) applied)")
+        url_file = s.state_dir / DEV_DATABASE_URL_FILE
+        url_file.unlink(missing_ok=True)
+        fd = os.open(url_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(database_url)
 
         env = {
             **{k: v for k, v in os.environ.items() if k != "FRONTDOOR_MIGRATE_DATABASE_URL"},
@@ -129,6 +137,7 @@ class DevStack:
         return waits[done.pop()]
 
     async def stop(self) -> None:
+        (self.settings.state_dir / DEV_DATABASE_URL_FILE).unlink(missing_ok=True)
         for role in reversed(_CHILDREN):
             proc = self.children.pop(role, None)
             if proc is None or proc.returncode is not None:
@@ -217,7 +226,10 @@ async def run_dev(settings: Settings) -> int:
                 else ""
             )
             + f"  mail (SMTP)  {settings.smtp_host}:{settings.smtp_port}\n"
+            + f"  metrics      {settings.api_url()}/metrics (the others: docs/operations.md)\n"
             + f"  state        {settings.state_dir.resolve()}\n"
+            + f"  database     URL in {settings.state_dir / DEV_DATABASE_URL_FILE} while this runs "
+            "(the engineers' commands read it)\n"
             "Press Ctrl-C to stop.",
         )
         child_exit = asyncio.create_task(stack.wait_for_child_exit())

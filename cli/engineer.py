@@ -12,13 +12,14 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 from uuid import UUID
 
 import typer
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError
 
+from cli.dev import DEV_DATABASE_URL_FILE
 from core.logs import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect
@@ -26,12 +27,16 @@ from domain.audit import AuditEvent
 from workers.diagnose import (
     OPEN_REFERRALS,
     StuckReason,
+    failure_line,
     find_stuck,
     queue_health,
     to_workflow_id,
 )
-from workers.replay import ReplayOutcome, history_from_file, replay_all
+from workers.replay import ReplayOutcome, history_from_file, keys_lacking, replay_all
 from workers.reset import ResetError, last_good_task, reset_case
+
+if TYPE_CHECKING:
+    import asyncpg
 
 history_app = typer.Typer(help="Case histories.", no_args_is_help=True)
 
@@ -45,16 +50,46 @@ def _done(code: int = 0) -> NoReturn:
     os._exit(code)
 
 
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    _done(2)
+
+
 def _settings() -> Settings:
+    """The settings; next to `frontdoor dev` (no Temporal address set) also what its state folder
+    holds: the development payload key and, while it runs, the app's database URL. Elsewhere a
+    missing key is one line naming the variable, not a traceback."""
     settings = get_settings()
     configure_logging(settings)
-    return settings
+    embedded = settings.temporal_address is None
+    update: dict[str, object] = {}
+    if settings.payload_keys is None and not settings.dev_mode:
+        # `frontdoor dev` made the key there (core/codec.py's development key file).
+        if embedded and (settings.state_dir / "payload-keys").exists():
+            update["dev_mode"] = True
+        else:
+            _fail(
+                "set FRONTDOOR_PAYLOAD_KEYS to the keys the worker uses (id:base64key,...); next "
+                f"to `frontdoor dev` they are read from its state folder ({settings.state_dir})"
+            )
+    url_file = settings.state_dir / DEV_DATABASE_URL_FILE
+    if settings.database_url is None and embedded and url_file.exists():
+        update["database_url"] = url_file.read_text(encoding="utf-8").strip()
+    return settings.model_copy(update=update) if update else settings
 
 
 async def _client(settings: Settings) -> Client:
     # Unset means the embedded dev server of `frontdoor dev`.
     address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
-    return await connect(address, settings.temporal_namespace, settings)
+    try:
+        return await connect(address, settings.temporal_namespace, settings)
+    except RuntimeError as err:  # the SDK's "Failed client connect"
+        hint = (
+            "is `frontdoor dev` running? else set FRONTDOOR_TEMPORAL_ADDRESS"
+            if settings.temporal_address is None
+            else "check FRONTDOOR_TEMPORAL_ADDRESS and FRONTDOOR_TEMPORAL_TLS_*"
+        )
+        _fail(f"cannot reach Temporal at {address} ({hint}): {str(err).splitlines()[0]}")
 
 
 By = Annotated[str | None, typer.Option(help="who is reading (default: the OS user)")]
@@ -123,6 +158,16 @@ def replay(
     settings = _settings()
 
     async def main() -> int:
+        unreadable = {path: keys_lacking(path, settings) for path in file or []}
+        for path, lacking in unreadable.items():
+            if lacking:
+                typer.echo(
+                    f"FAILED {path.stem}: sealed with payload key {', '.join(lacking)}, which "
+                    "FRONTDOOR_PAYLOAD_KEYS lacks (tests/histories/ is sealed with the tests' "
+                    "key: `uv run pytest tests/workers/test_replay.py` replays it)"
+                )
+        if any(unreadable.values()):
+            return 1
         histories: list[WorkflowHistory] = [history_from_file(path) for path in file or []]
         if case is not None or not file:
             client = await _client(settings)
@@ -147,9 +192,13 @@ def replay(
 @history_app.command("export")
 def export_history(
     case: Annotated[str, typer.Argument(help="a referral id or workflow id")],
-    out: Annotated[Path, typer.Option(help="folder to write <workflow id>.json into")] = Path(
-        "tests/histories"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="folder to write <workflow id>.json into (default: histories/ in the state "
+            "folder, private to you: the file holds a child's case, sealed with the live key)"
+        ),
+    ] = None,
     by: By = None,
 ) -> None:
     """Save a case's history as JSON (`temporal workflow show --output json` format); the export
@@ -160,9 +209,13 @@ def export_history(
         client = await _client(settings)
         workflow_id = to_workflow_id(case)
         await _record_read(settings, "cli:history export", workflow_id, by)
-        history = await client.get_workflow_handle(workflow_id).fetch_history()
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{workflow_id}.json"
+        try:
+            history = await client.get_workflow_handle(workflow_id).fetch_history()
+        except RPCError as err:
+            _fail(f"{workflow_id}: {err.message}")
+        folder = out if out is not None else settings.state_dir / "histories"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"{workflow_id}.json"
         path.write_text(history.to_json(), encoding="utf-8")
         return path
 
@@ -224,46 +277,81 @@ def reset(
         raise typer.BadParameter("say why the case is being reset", param_hint="--reason")
     actor = by or getpass.getuser()
 
-    async def main() -> str:
-        client = await _client(settings)
-        workflow_id = to_workflow_id(case)
-        event_id = await last_good_task(client, workflow_id) if to == "last-good" else int(to)
-        run_id = await reset_case(client, workflow_id, event_id, reason)
-        await _audit_reset(settings, workflow_id, run_id, event_id, reason, actor)
-        return run_id
+    async def main() -> int:
+        import asyncpg
 
-    try:
-        typer.echo(asyncio.run(main()))
-    except (ResetError, ValueError, RPCError) as err:
-        typer.echo(f"error: {err}", err=True)
-        _done(1)
-    _done()
+        # The audit must be writable before the case is touched: an unaudited reset is not done.
+        try:
+            audit = await _audit_connection(settings)
+        except (OSError, asyncpg.PostgresError, ResetError) as err:
+            typer.echo(f"error: nothing was reset: {err}", err=True)
+            return 1
+        try:
+            client = await _client(settings)
+            workflow_id = to_workflow_id(case)
+            try:
+                event_id = (
+                    await last_good_task(client, workflow_id) if to == "last-good" else int(to)
+                )
+                run_id = await reset_case(client, workflow_id, event_id, reason)
+            except (ResetError, ValueError, RPCError) as err:
+                typer.echo(f"error: nothing was reset: {err}", err=True)
+                return 1
+            typer.echo(run_id)  # the case carries on there, whatever happens to the audit
+            try:
+                await _audit_reset(audit, workflow_id, run_id, event_id, reason, actor)
+            except (OSError, asyncpg.PostgresError) as err:
+                typer.echo(
+                    f"error: the case was reset (new run {run_id}) but the audit could not be "
+                    f"written ({err}); add the case_reset entry by hand",
+                    err=True,
+                )
+                return 1
+            return 0
+        finally:
+            await audit.close()
+
+    _done(asyncio.run(main()))
+
+
+async def _audit_connection(settings: Settings) -> asyncpg.Connection:
+    """A connection that may write the audit trail, or ResetError saying what to set."""
+    import asyncpg
+
+    if settings.database_url is None:
+        raise ResetError(
+            "every reset is written to the audit trail: set FRONTDOOR_DATABASE_URL "
+            "(next to `frontdoor dev`, run it while `frontdoor dev` is up)"
+        )
+    conn = await asyncpg.connect(settings.database_url)
+    allowed = await conn.fetchval("SELECT has_table_privilege('audit_event', 'INSERT')")
+    if not allowed:
+        await conn.close()
+        raise ResetError("this database login may not write audit_event (docs/security.md)")
+    return conn
 
 
 async def _audit_reset(
-    settings: Settings, workflow_id: str, run_id: str, event_id: int, reason: str, actor: str
+    conn: asyncpg.Connection,
+    workflow_id: str,
+    run_id: str,
+    event_id: int,
+    reason: str,
+    actor: str,
 ) -> None:
-    import asyncpg
-
     from store.audit_event import insert_audit_event
 
-    if settings.database_url is None:
-        raise ResetError("set FRONTDOOR_DATABASE_URL: every reset is written to the audit trail")
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        await insert_audit_event(
-            conn,
-            AuditEvent(
-                workflow_id=workflow_id,
-                step_key=f"reset/{run_id}",
-                kind="case_reset",
-                actor=actor,
-                occurred_at=datetime.now(UTC),
-                details={"reason": reason, "to_event": event_id, "new_run_id": run_id},
-            ),
-        )
-    finally:
-        await conn.close()
+    await insert_audit_event(
+        conn,
+        AuditEvent(
+            workflow_id=workflow_id,
+            step_key=f"reset/{run_id}",
+            kind="case_reset",
+            actor=actor,
+            occurred_at=datetime.now(UTC),
+            details={"reason": reason, "to_event": event_id, "new_run_id": run_id},
+        ),
+    )
 
 
 def describe(
@@ -280,16 +368,18 @@ def describe(
         workflow_id = to_workflow_id(case)
         await _record_read(settings, "cli:describe", workflow_id, by)
         handle = client.get_workflow_handle(workflow_id)
-        description = await handle.describe()
+        try:
+            description = await handle.describe()
+        except RPCError as err:
+            _fail(f"{workflow_id}: {err.message}")
         typer.echo(f"case      {workflow_id} (run {description.run_id})")
         typer.echo(f"status    {description.status.name if description.status else 'unknown'}")
         ui = f"{settings.temporal_ui_url()}/namespaces/{client.namespace}/workflows"
         typer.echo(f"ui        {ui}/{workflow_id}/{description.run_id}/history")
         for pending in description.raw_description.pending_activities:
-            failure = pending.last_failure.message.splitlines()[:1]
+            failure = await failure_line(client, pending.last_failure)  # decrypted
             typer.echo(
-                f"activity  {pending.activity_type.name} attempt {pending.attempt} "
-                + (failure[0] if failure else "")
+                f"activity  {pending.activity_type.name} attempt {pending.attempt} {failure}"
             )
         try:
             state = await handle.query(ReferralWorkflow.state, rpc_timeout=timedelta(seconds=10))

@@ -128,7 +128,7 @@ async def last_events(
     return list(response.history.events)[:count]
 
 
-async def _first_line(client: Client, failure: Failure) -> str:
+async def failure_line(client: Client, failure: Failure) -> str:
     """The failure's message, decrypted: the data converter moves messages into an encrypted
     payload, so the server only holds "Encoded failure"."""
     if not failure.message:
@@ -144,7 +144,7 @@ async def _failure_of(client: Client, events: list[HistoryEvent]) -> str | None:
     for event in events:
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
             failure = event.workflow_task_failed_event_attributes.failure
-            return await _first_line(client, failure) or "no message"
+            return await failure_line(client, failure) or "no message"
     return None
 
 
@@ -177,7 +177,7 @@ async def diagnose(
         )
     for pending in raw.pending_activities:
         if pending.attempt > 1:
-            last = await _first_line(client, pending.last_failure)
+            last = await failure_line(client, pending.last_failure)
             reasons.append(
                 StuckReason(
                     wid,

@@ -5,6 +5,8 @@ means a change would break the running cases it stands for.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from pathlib import Path
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from core.codec import KEY_ID_KEY, payload_keys
 from core.converter import data_converter
 from core.settings import Settings, get_settings
 from workers.worker import WORKFLOWS, sandbox_runner
@@ -46,6 +49,20 @@ def history_from_file(path: Path) -> WorkflowHistory:
     """A history saved as `temporal workflow show --output json` writes it; the file's name
     stands for the workflow id (the JSON does not carry it)."""
     return WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+
+
+def keys_lacking(path: Path, settings: Settings) -> list[str]:
+    """The payload key ids a history file is sealed with that `settings` do not hold: replaying
+    it would fail on the first payload, with a dump of ciphertext."""
+    held = set(payload_keys(settings))
+    named: set[str] = set()
+    text = path.read_text(encoding="utf-8")
+    for encoded in re.findall(rf'"{KEY_ID_KEY}":\s*"([^"]+)"', text):
+        try:
+            named.add(base64.b64decode(encoded).decode())
+        except (binascii.Error, UnicodeDecodeError):
+            named.add(encoded)
+    return sorted(named - held)
 
 
 def describe_failure(error: BaseException) -> str:
