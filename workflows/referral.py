@@ -269,7 +269,16 @@ class ReferralWorkflow:
                 )
 
     def _publish(self) -> None:
-        """Upsert the search attributes, only when they changed (each upsert is a history event)."""
+        """Upsert the search attributes, only when they changed (each upsert is a history event),
+        and set the current details Temporal's UI shows (no event: replays are unaffected). Both
+        hold no personal data: stage, RAG, escalation level, next due time."""
         updates = self._case.search_attribute_updates(workflow.now())
         if updates:
             workflow.upsert_search_attributes(updates)
+        state = self._case.state
+        next_due = min(self._case.open_dues(), default=None)
+        workflow.set_current_details(
+            f"stage {state.stage.value}; RAG {state.rag.value if state.rag else 'not rated'}; "
+            f"escalation level {state.escalation_level}; next due "
+            + (next_due.isoformat() if next_due is not None else "nothing open")
+        )
