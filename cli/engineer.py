@@ -1,7 +1,8 @@
 """Engineers' commands: replay cases against the current code, export histories, find stuck
-cases and say why, reset a case after a fix, and describe one case. They all use the same data
-converter and sandbox as the worker. The two that show a case's data to a person (`describe`,
-`history export`) write who did it to `access_event` first, as the API does for its reads."""
+cases and say why, and describe one case (`reset` is in cli/case_reset.py), with the settings and
+the Temporal client they share. They all use the same data converter and sandbox as the worker.
+The two that show a case's data to a person (`describe`, `history export`) write who did it to
+`access_event` first, as the API does for its reads."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from cli.dev import DEV_DATABASE_URL_FILE
 from core.logs import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect
-from domain.audit import AuditEvent
 from workers.diagnose import (
     OPEN_REFERRALS,
     StuckReason,
@@ -33,15 +33,14 @@ from workers.diagnose import (
     to_workflow_id,
 )
 from workers.replay import ReplayOutcome, history_from_file, keys_lacking, replay_all
-from workers.reset import ResetError, last_good_task, reset_case
 
 if TYPE_CHECKING:
-    import asyncpg
+    pass
 
 history_app = typer.Typer(help="Case histories.", no_args_is_help=True)
 
 
-def _done(code: int = 0) -> NoReturn:
+def done(code: int = 0) -> NoReturn:
     """Leave at once once the answer is printed. The Temporal client's native runtime can abort
     the interpreter while it shuts down ("PyGILState_Release"), turning a good run into a crash;
     nothing is left to clean up by then."""
@@ -52,10 +51,10 @@ def _done(code: int = 0) -> NoReturn:
 
 def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
-    _done(2)
+    done(2)
 
 
-def _settings() -> Settings:
+def engineer_settings() -> Settings:
     """The settings; next to `frontdoor dev` (no Temporal address set) also what its state folder
     holds: the development payload key and, while it runs, the app's database URL. Elsewhere a
     missing key is one line naming the variable, not a traceback."""
@@ -78,7 +77,7 @@ def _settings() -> Settings:
     return settings.model_copy(update=update) if update else settings
 
 
-async def _client(settings: Settings) -> Client:
+async def engineer_client(settings: Settings) -> Client:
     # Unset means the embedded dev server of `frontdoor dev`.
     address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
     try:
@@ -124,7 +123,7 @@ async def _record_read(settings: Settings, route: str, workflow_id: str, by: str
     except (OSError, asyncpg.PostgresError) as err:
         # As the API withholds an answer it cannot audit, nothing is shown unrecorded.
         typer.echo(f"error: the read could not be written to the access audit ({err})", err=True)
-        _done(1)
+        done(1)
 
 
 def _parse_duration(text: str) -> timedelta:
@@ -155,7 +154,7 @@ def replay(
     ] = None,
 ) -> None:
     """Replay cases against the current code; exit 1 on any non-determinism."""
-    settings = _settings()
+    settings = engineer_settings()
 
     async def main() -> int:
         unreadable = {path: keys_lacking(path, settings) for path in file or []}
@@ -170,7 +169,7 @@ def replay(
             return 1
         histories: list[WorkflowHistory] = [history_from_file(path) for path in file or []]
         if case is not None or not file:
-            client = await _client(settings)
+            client = await engineer_client(settings)
             if case is not None:
                 histories.append(
                     await client.get_workflow_handle(to_workflow_id(case)).fetch_history()
@@ -186,7 +185,7 @@ def replay(
                 outcomes += await replay_all([history], settings=settings)
         return _print_outcomes(outcomes, time.monotonic() - started)
 
-    _done(asyncio.run(main()))
+    done(asyncio.run(main()))
 
 
 @history_app.command("export")
@@ -203,10 +202,10 @@ def export_history(
 ) -> None:
     """Save a case's history as JSON (`temporal workflow show --output json` format); the export
     is written to the access audit."""
-    settings = _settings()
+    settings = engineer_settings()
 
     async def main() -> Path:
-        client = await _client(settings)
+        client = await engineer_client(settings)
         workflow_id = to_workflow_id(case)
         await _record_read(settings, "cli:history export", workflow_id, by)
         try:
@@ -220,7 +219,7 @@ def export_history(
         return path
 
     typer.echo(f"wrote {asyncio.run(main())}")
-    _done()
+    done()
 
 
 def stuck(
@@ -230,11 +229,11 @@ def stuck(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
 ) -> None:
     """List open cases that are not progressing, with the reason for each."""
-    settings = _settings()
+    settings = engineer_settings()
     quiet_for = _parse_duration(older_than)
 
     async def main() -> tuple[dict[str, str] | None, list[dict[str, str]]]:
-        client = await _client(settings)
+        client = await engineer_client(settings)
         now = datetime.now(UTC)
         # First the queue: with no worker taking tasks, every case waits, whatever else it shows.
         queue = (await queue_health(client, settings.task_queue, now=now)).problem()
@@ -244,7 +243,7 @@ def stuck(
     queue, rows = asyncio.run(main())
     if as_json:
         typer.echo(json.dumps(([queue] if queue else []) + rows, indent=2))
-        _done()
+        done()
     if queue is not None:
         typer.echo(f"{queue['reason']}: {queue['detail']}")
     if not rows:
@@ -254,104 +253,11 @@ def stuck(
         typer.echo(f"{'CASE':<{width}}  {'REASON':<24}  DETAIL")
         for row in rows:
             typer.echo(f"{row['workflow_id']:<{width}}  {row['reason']:<24}  {row['detail']}")
-    _done()
+    done()
 
 
 def _row(reason: StuckReason) -> dict[str, str]:
     return {"workflow_id": reason.workflow_id, "reason": reason.reason, "detail": reason.detail}
-
-
-def reset(
-    case: Annotated[str, typer.Argument(help="a referral id or workflow id")],
-    reason: Annotated[str, typer.Option(help="why (kept in Temporal and the audit trail)")],
-    to: Annotated[str, typer.Option(help="last-good, or the id of a workflow task's end event")] = (
-        "last-good"
-    ),
-    by: Annotated[str | None, typer.Option(help="who is resetting (default: $USER)")] = None,
-) -> None:
-    """Reset a case to re-run from a workflow task (after a fix); prints the new run id."""
-    import getpass
-
-    settings = _settings()
-    if not reason.strip():
-        raise typer.BadParameter("say why the case is being reset", param_hint="--reason")
-    actor = by or getpass.getuser()
-
-    async def main() -> int:
-        import asyncpg
-
-        # The audit must be writable before the case is touched: an unaudited reset is not done.
-        try:
-            audit = await _audit_connection(settings)
-        except (OSError, asyncpg.PostgresError, ResetError) as err:
-            typer.echo(f"error: nothing was reset: {err}", err=True)
-            return 1
-        try:
-            client = await _client(settings)
-            workflow_id = to_workflow_id(case)
-            try:
-                event_id = (
-                    await last_good_task(client, workflow_id) if to == "last-good" else int(to)
-                )
-                run_id = await reset_case(client, workflow_id, event_id, reason)
-            except (ResetError, ValueError, RPCError) as err:
-                typer.echo(f"error: nothing was reset: {err}", err=True)
-                return 1
-            typer.echo(run_id)  # the case carries on there, whatever happens to the audit
-            try:
-                await _audit_reset(audit, workflow_id, run_id, event_id, reason, actor)
-            except (OSError, asyncpg.PostgresError) as err:
-                typer.echo(
-                    f"error: the case was reset (new run {run_id}) but the audit could not be "
-                    f"written ({err}); add the case_reset entry by hand",
-                    err=True,
-                )
-                return 1
-            return 0
-        finally:
-            await audit.close()
-
-    _done(asyncio.run(main()))
-
-
-async def _audit_connection(settings: Settings) -> asyncpg.Connection:
-    """A connection that may write the audit trail, or ResetError saying what to set."""
-    import asyncpg
-
-    if settings.database_url is None:
-        raise ResetError(
-            "every reset is written to the audit trail: set FRONTDOOR_DATABASE_URL "
-            "(next to `frontdoor dev`, run it while `frontdoor dev` is up)"
-        )
-    conn = await asyncpg.connect(settings.database_url)
-    allowed = await conn.fetchval("SELECT has_table_privilege('audit_event', 'INSERT')")
-    if not allowed:
-        await conn.close()
-        raise ResetError("this database login may not write audit_event (docs/security.md)")
-    return conn
-
-
-async def _audit_reset(
-    conn: asyncpg.Connection,
-    workflow_id: str,
-    run_id: str,
-    event_id: int,
-    reason: str,
-    actor: str,
-) -> None:
-    from store.audit_event import insert_audit_event
-
-    await insert_audit_event(
-        conn,
-        AuditEvent(
-            workflow_id=workflow_id,
-            step_key=f"reset/{run_id}",
-            kind="case_reset",
-            actor=actor,
-            occurred_at=datetime.now(UTC),
-            details={"reason": reason, "to_event": event_id, "new_run_id": run_id},
-        ),
-    )
 
 
 def describe(
@@ -361,10 +267,10 @@ def describe(
     is written to the access audit."""
     from workflows.referral import ReferralWorkflow
 
-    settings = _settings()
+    settings = engineer_settings()
 
     async def main() -> None:
-        client = await _client(settings)
+        client = await engineer_client(settings)
         workflow_id = to_workflow_id(case)
         await _record_read(settings, "cli:describe", workflow_id, by)
         handle = client.get_workflow_handle(workflow_id)
@@ -389,4 +295,4 @@ def describe(
         typer.echo(state.model_dump_json(indent=2, exclude={"timeline"}))
 
     asyncio.run(main())
-    _done()
+    done()

@@ -131,11 +131,11 @@ def token(
     typer.echo(issue_token(settings, person, ttl=timedelta(hours=hours)))
 
 
-from cli import engineer, load  # noqa: E402 - the engineers' commands join the same app
+from cli import case_reset, engineer, load  # noqa: E402 - the engineers' commands join the app
 
 app.command()(engineer.replay)
 app.command()(engineer.stuck)
-app.command()(engineer.reset)
+app.command()(case_reset.reset)
 app.command()(engineer.describe)
 app.add_typer(engineer.history_app, name="history")
 app.command()(load.load)
