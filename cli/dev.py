@@ -40,7 +40,7 @@ _READY_TIMEOUT = 60.0
 # Started in this order and stopped in reverse: the notifier after the worker that fills the
 # outbox, the API last so nothing accepts a referral before the rest is up.
 _CHILDREN = ("worker", "notifier", "api")
-_CHILD_GRACE = 15.0
+_CHILD_GRACE = 15.0  # at least; the worker is given its own grace period and a margin
 _APP_PASSWORD_FILE = "app-db-password"  # noqa: S105 - a file name, not a password
 # While `frontdoor dev` runs, the app's database URL, for the engineers' commands in another
 # shell (cli/engineer.py reads it when FRONTDOOR_DATABASE_URL is unset); removed on stop.
@@ -144,7 +144,8 @@ class DevStack:
                 continue
             proc.terminate()
             try:
-                await asyncio.wait_for(proc.wait(), _CHILD_GRACE)
+                grace = max(_CHILD_GRACE, self.settings.worker_graceful_shutdown_seconds + 5)
+                await asyncio.wait_for(proc.wait(), grace)
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
