@@ -34,6 +34,7 @@ from core.logs import get_logger
 from core.sealing import record_sealer
 from core.settings import Settings
 from core.temporal import tls_config
+from core.tracing import configure_tracing, tracing_interceptor
 from store.pool import create_pool
 
 log = get_logger(__name__)
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     sealer = record_sealer(settings)
     redact_uvicorn_access_log()
     measured = ApiMetrics()
+    configure_tracing(settings, "api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,7 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
             data_converter=data_converter(settings),
             tls=tls_config(settings),
             lazy=True,
-            interceptors=[measured.interceptor()],
+            interceptors=[measured.interceptor(), tracing_interceptor()],
         )
         measured.watch_pool(pool)
         app.state.resources = AppResources(

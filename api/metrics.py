@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
+from opentelemetry import trace
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import (
@@ -114,7 +115,9 @@ class _TimedCalls(OutboundInterceptor):
 
 
 class RequestMetrics:
-    """ASGI middleware counting and timing every HTTP request by its route template."""
+    """ASGI middleware counting and timing every HTTP request by its route template, inside a
+    span of its own (core/tracing.py): the request's log lines and the workflow calls it makes
+    share its trace id."""
 
     def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
         self.app = app
@@ -133,10 +136,15 @@ class RequestMetrics:
                 status = int(message["status"])
             await send(message)
 
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            route = getattr(scope.get("route"), "path", _UNMATCHED)
-            method = scope.get("method", "GET")
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)
+        method = scope.get("method", "GET")
+        tracer = trace.get_tracer("frontdoor.api")
+        with tracer.start_as_current_span(f"HTTP {method}", kind=trace.SpanKind.SERVER) as span:
+            try:
+                await self.app(scope, receive, sending)
+            finally:
+                route = getattr(scope.get("route"), "path", _UNMATCHED)
+                span.update_name(f"{method} {route}")
+                span.set_attribute("http.route", route)
+                span.set_attribute("http.response.status_code", status)
+                self.metrics.requests.labels(route, method, str(status)).inc()
+                self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)

@@ -15,6 +15,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from temporalio import activity, workflow
 
 from core.settings import LogFormat, Settings
@@ -43,6 +44,18 @@ def _lift_temporal_context(
     return event_dict
 
 
+def _add_trace_ids(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """The current span's trace and span ids (core/tracing.py), so one request's lines, from the
+    API through the workflow to its activities, are found by one trace id."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(context.span_id, "016x"))
+    return event_dict
+
+
 def configure_logging(settings: Settings, *, stream: Any = None) -> None:
     """Route structlog and stdlib logging through one renderer. Safe to call more than once."""
     fmt = settings.resolved_log_format()
@@ -56,6 +69,7 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_trace_ids,
     ]
     structlog.configure(
         processors=[

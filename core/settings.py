@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         min_length=1,
         description="where the worker and the notifier answer /healthz, /readyz and /metrics",
     )
+    otel_exporter_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); unset: spans "
+        "are made (their trace ids are logged) but not exported",
+    )
     worker_probe_port: int = Field(default=9464, ge=0, le=65535)
     worker_metrics_port: int = Field(
         default=9465, ge=0, le=65535, description="the Temporal SDK's Prometheus metrics"

@@ -3,6 +3,7 @@ with a client certificate when the settings name one), and registering search at
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -10,7 +11,7 @@ from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.converter import DataConverter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
@@ -58,6 +59,7 @@ async def connect(
     lazy: bool = False,
     tls: TLSConfig | bool | None = None,
     runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Client:
     """A client with the project's data converter, keyed by `settings`, over TLS if they say so.
 
@@ -73,7 +75,13 @@ async def connect(
     if tls is None:
         tls = False if settings is None else tls_config(settings)
     return await Client.connect(
-        address, namespace=namespace, data_converter=converter, tls=tls, lazy=lazy, runtime=runtime
+        address,
+        namespace=namespace,
+        data_converter=converter,
+        tls=tls,
+        lazy=lazy,
+        runtime=runtime,
+        interceptors=interceptors,
     )
 
 

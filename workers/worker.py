@@ -23,6 +23,7 @@ from core.probes import ProbeServer
 from core.sealing import record_sealer
 from core.settings import Settings
 from core.temporal import connect, ensure_search_attributes, metrics_runtime
+from core.tracing import configure_tracing, tracing_interceptor
 from store.case_record import PgCaseStore
 from store.pool import create_pool
 from store.roles import too_privileged
@@ -141,8 +142,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             log.warning(
                 "worker_metrics_unavailable", port=settings.worker_metrics_port, error=str(err)
             )
+    configure_tracing(settings, "worker")
     client = await connect(
-        settings.temporal_address, settings.temporal_namespace, settings, runtime=runtime
+        settings.temporal_address,
+        settings.temporal_namespace,
+        settings,
+        runtime=runtime,
+        interceptors=[tracing_interceptor()],  # the worker takes it from its client
     )
     await ensure_search_attributes(client, settings.temporal_namespace)
     pool = await create_pool(settings.database_url)
