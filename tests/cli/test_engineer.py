@@ -64,11 +64,18 @@ async def test_stuck_reports_an_activity_that_keeps_failing(
             row = await _stuck_until(
                 _env(dev_env, database_url), case.handle.id, "activity_retrying"
             )
+            # describe shows the failure decrypted, not as "Encoded failure".
+            code, described = await frontdoor(
+                "describe", case.handle.id, env=_env(dev_env, database_url)
+            )
             await case.handle.terminate("test over")
     finally:
         await broken_pool.close()
     assert row["detail"].startswith("register_referral attempt ")
     assert "no_such_database" in row["detail"]
+    assert code == 0, described
+    activity = next(line for line in described.splitlines() if line.startswith("activity"))
+    assert "register_referral attempt" in activity and "no_such_database" in activity
 
 
 async def test_stuck_reports_a_failing_workflow_task_with_its_error(
