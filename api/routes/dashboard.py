@@ -83,8 +83,6 @@ async def dashboard(
     page = (
         templates()
         .get_template("dashboard.html")
-        .render(
-            view=build_view(result), audits=audit_results, user_id=user.user_id, london=LONDON
-        )
+        .render(view=build_view(result), audits=audit_results, user_id=user.user_id, london=LONDON)
     )
     return HTMLResponse(page, headers=_HEADERS)
