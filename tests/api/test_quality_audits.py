@@ -5,6 +5,8 @@ learning action is raised and closed."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -13,6 +15,8 @@ import asyncpg
 import pytest
 
 from api.auth import StaffRole
+from core.logs import configure_logging
+from core.settings import LogFormat, Settings
 from domain.quality import Question
 from tests.api.conftest import LiveApi
 from tests.store.performance.rows import Rows, mar
@@ -109,8 +113,17 @@ async def test_only_managers_draw_and_a_bad_month_is_named(live_api: LiveApi) ->
     assert bad.json()["error"]["details"][0]["field"] == "month"
 
 
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """Every log line the test writes, whatever an earlier test left configured."""
+    stream = io.StringIO()
+    configure_logging(Settings(log_format=LogFormat.JSON), stream=stream)
+    yield stream
+    configure_logging(Settings(log_format=LogFormat.JSON))
+
+
 async def test_the_form_a_kept_disagreement_and_a_learning_action(
-    live_api: LiveApi, capsys: pytest.CaptureFixture[str]
+    live_api: LiveApi, captured_logs: io.StringIO
 ) -> None:
     march = await add_march(live_api.pool)
     sample = await draw(live_api, rules={"moderation_share": 1.0})
@@ -170,10 +183,10 @@ async def test_the_form_a_kept_disagreement_and_a_learning_action(
     assert view["moderation"]["resolution"] == disagreement["resolution"]
     assert view["answers"][0]["evidence"].startswith("Seen alone")
     assert view["case"]["referral_id"] == str(march.exploited)
-    logged = capsys.readouterr()
-    assert "audit_submitted" in logged.out + logged.err  # the logs were read
+    logged = captured_logs.getvalue()
+    assert "audit_submitted" in logged  # the logs were read
     for written in ("Seen alone", "Timely, curious", "no MACE discussion"):  # never in the logs
-        assert written not in logged.out and written not in logged.err
+        assert written not in logged
 
     action = await live_api.client.post(
         f"{url}/actions",
