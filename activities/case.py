@@ -13,7 +13,7 @@ from temporalio import activity
 
 from activities.ports import CaseStore
 from activities.record import CaseRecord
-from activities.steps import INVALID_INPUT, SYSTEM_ACTOR, apply_write, check_write, invalid
+from activities.steps import SYSTEM_ACTOR, apply_write, check_write, invalid
 from domain.audit import AuditEvent
 from domain.records import (
     ApplyWritesInput,
@@ -23,8 +23,6 @@ from domain.records import (
     RegisterReferralInput,
     RegisterReferralResult,
 )
-
-__all__ = ["INVALID_INPUT", "CaseActivities"]
 
 
 class CaseActivities:

@@ -9,7 +9,8 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.case import INVALID_INPUT, CaseActivities
+from activities.case import CaseActivities
+from activities.steps import INVALID_INPUT
 from domain.case import CaseProgress, Stage
 from domain.policy import Role
 from domain.records import (

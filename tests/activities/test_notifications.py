@@ -10,7 +10,8 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.case import INVALID_INPUT, CaseActivities
+from activities.case import CaseActivities
+from activities.steps import INVALID_INPUT
 from domain.notifications import notification_id_for
 from domain.records import RegisterReferralInput
 from store.audit_event import list_audit_events

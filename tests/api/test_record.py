@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
+import httpx
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
@@ -187,40 +189,19 @@ async def test_a_correction_is_a_new_entry_and_the_original_stays_on_record(
         e for e in entries if e["kind"] == "task_result" and e["body"]["task_kind"] == "decision"
     )
     corrected = {**decision["body"]["result"], "rationale": "Needs an assessment: two call-outs."}
-    key = {"Idempotency-Key": "correct-decision-1"}
+    reason = "The rationale left out the police call-outs."
 
-    refused = await api.post(
-        f"/referrals/{referral_id}/corrections",
-        json={
-            "entry_id": decision["entry_id"],
-            "reason": "Typo",
-            "corrected": {"result": corrected},
-        },
-        headers={**staff.practitioner, **key},
-    )
-    wrong = await api.post(
-        f"/referrals/{referral_id}/corrections",
-        json={"entry_id": decision["entry_id"], "reason": "Typo", "corrected": {"result": {}}},
-        headers={**staff.manager, **key},
-    )
-    made = await api.post(
-        f"/referrals/{referral_id}/corrections",
-        json={
-            "entry_id": decision["entry_id"],
-            "reason": "The rationale left out the police call-outs.",
-            "corrected": {"result": corrected},
-        },
-        headers={**staff.manager, **key},
-    )
-    again = await api.post(
-        f"/referrals/{referral_id}/corrections",
-        json={
-            "entry_id": decision["entry_id"],
-            "reason": "The rationale left out the police call-outs.",
-            "corrected": {"result": corrected},
-        },
-        headers={**staff.manager, **key},
-    )
+    async def post(by: dict[str, str], why: str, content: dict[str, Any]) -> httpx.Response:
+        return await api.post(
+            f"/referrals/{referral_id}/corrections",
+            json={"entry_id": decision["entry_id"], "reason": why, "corrected": content},
+            headers={**by, "Idempotency-Key": "correct-decision-1"},
+        )
+
+    refused = await post(staff.practitioner, "Typo", {"result": corrected})
+    wrong = await post(staff.manager, "Typo", {"result": {}})
+    made = await post(staff.manager, reason, {"result": corrected})
+    again = await post(staff.manager, reason, {"result": corrected})
 
     assert refused.status_code == 403  # neither a manager nor the decision's author
     assert wrong.status_code == 422 and wrong.json()["error"]["details"][0]["field"] == "corrected"
