@@ -72,9 +72,7 @@ def describe_failure(error: BaseException) -> str:
     added, removed or reordered without a patch often shows not as a nondeterminism error but as
     a recorded result that cannot be read as the type the code expects there."""
     message = str(error)
-    found = re.search(r'(Nondeterminism error:[^"\n]*)', message) or re.search(
-        rf'({NOT_FITTING}[^"\n]*)', message
-    )
+    found = re.search(r'(Nondeterminism error:[^"\n]*)', message)
     if found:
         detail = found.group(1)
     elif 'r#type: "ValidationError"' in message or 'r#type: "NondeterminismError"' in message:
