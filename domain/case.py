@@ -10,7 +10,16 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from domain.policy import DecisionOutcome, Rag, Role, Rung, StrategyOutcome
-from domain.tasks import Agency, ExploitationRisk, TaskKind, TaskResult, TaskStatus
+from domain.tasks import (
+    Agency,
+    AssessmentOutcome,
+    ConferenceOutcome,
+    ExploitationRisk,
+    Section47Outcome,
+    TaskKind,
+    TaskResult,
+    TaskStatus,
+)
 
 
 class Stage(StrEnum):
@@ -21,6 +30,9 @@ class Stage(StrEnum):
     decision = "decision"
     strategy_discussion = "strategy_discussion"
     visit = "visit"
+    # Assessment and section 47 cases: the receiving team accepts the case and records the
+    # assessment (45 working days from the referral) and the initial conference.
+    handover = "handover"
     closed = "closed"
 
 
@@ -29,29 +41,47 @@ class Deadline(StrEnum):
 
     screening = "screening"
     checks = "checks"
-    decision = "decision"
-    referrer_told = "referrer_told"
+    mash_decision = "mash_decision"
+    referral_decision = "referral_decision"
+    acknowledgement = "acknowledgement"
+    referrer_feedback = "referrer_feedback"
     strategy_discussion = "strategy_discussion"
     visit = "visit"
+    handover = "handover"
+    assessment = "assessment"
+    icpc = "icpc"
 
 
 class Milestone(StrEnum):
-    """A moment the case records once it has happened."""
+    """A moment the case records once it has happened (for the referrer's acknowledgement and
+    feedback, the handover, the assessment and the conference: when staff say it happened)."""
 
     screened = "screened"
-    decided = "decided"
+    mash_decided = "mash_decided"
+    referred = "referred"
+    referral_decided = "referral_decided"
+    acknowledged = "acknowledged"
     referrer_told = "referrer_told"
     strategy_held = "strategy_held"
     child_seen = "child_seen"
+    handed_over = "handed_over"
+    assessment_completed = "assessment_completed"
+    conference_held = "conference_held"
     closed = "closed"
 
 
 # Each deadline that a milestone meets: the summary's `deadlines_met`.
 MET_BY: dict[Deadline, Milestone] = {
     Deadline.screening: Milestone.screened,
-    Deadline.decision: Milestone.decided,
-    Deadline.referrer_told: Milestone.referrer_told,
+    Deadline.mash_decision: Milestone.mash_decided,
+    Deadline.referral_decision: Milestone.referral_decided,
+    Deadline.acknowledgement: Milestone.acknowledged,
+    Deadline.referrer_feedback: Milestone.referrer_told,
+    Deadline.strategy_discussion: Milestone.strategy_held,
     Deadline.visit: Milestone.child_seen,
+    Deadline.handover: Milestone.handed_over,
+    Deadline.assessment: Milestone.assessment_completed,
+    Deadline.icpc: Milestone.conference_held,
 }
 
 
@@ -103,6 +133,10 @@ class CaseState(BaseModel):
     workflow_id: str
     policy_version: str
     received_at: datetime
+    # When the system took the contact in (the gap from `received_at` is measured).
+    recorded_at: datetime | None = None
+    # When the contact became a referral to children's social care; None while a contact.
+    referral_at: datetime | None = None
     stage: Stage
     rag: Rag | None = None
     immediate_risk: bool = False
@@ -115,6 +149,9 @@ class CaseState(BaseModel):
     escalation_level: int = 0
     outcome: DecisionOutcome | None = None
     strategy_outcome: StrategyOutcome | None = None
+    section_47_outcome: Section47Outcome | None = None
+    assessment_outcome: AssessmentOutcome | None = None
+    conference_outcome: ConferenceOutcome | None = None
     exploitation_risk: ExploitationRisk | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
@@ -164,12 +201,17 @@ class CaseProgress(BaseModel):
 
     revision: int
     stage: Stage
+    recorded_at: datetime | None = None
+    referral_at: datetime | None = None
     rag: Rag | None = None
     immediate_risk: bool = False
     re_referral: bool = False
     escalation_level: int = 0
     outcome: DecisionOutcome | None = None
     strategy_outcome: StrategyOutcome | None = None
+    section_47_outcome: Section47Outcome | None = None
+    assessment_outcome: AssessmentOutcome | None = None
+    conference_outcome: ConferenceOutcome | None = None
     exploitation_risk: ExploitationRisk | None = None
     deadlines: dict[Deadline, datetime] = Field(default_factory=dict)
     milestones: dict[Milestone, datetime] = Field(default_factory=dict)
@@ -212,6 +254,25 @@ def public_summary(result: TaskResult | None) -> dict[str, Any]:
             return {"child_seen": result.child_seen}
         case "review_new_information":
             return {"rag": result.rag}
+        case "referral_decision":
+            return {
+                "response": result.response,
+                "exploitation_risk": result.exploitation.risk if result.exploitation else None,
+            }
+        case "acknowledgement":
+            return {"method": result.method, "at": result.acknowledged_at.isoformat()}
+        case "referrer_feedback":
+            return {"method": result.method, "at": result.told_at.isoformat()}
+        case "handover":
+            return {"accepted_at": result.accepted_at.isoformat()}
+        case "assessment_completed":
+            return {"outcome": result.outcome, "completed_at": result.completed_at.isoformat()}
+        case "child_protection_conference":
+            return {
+                "section_47_outcome": result.section_47_outcome,
+                "held_at": result.held_at.isoformat() if result.held_at else None,
+                "conference_outcome": result.conference_outcome,
+            }
 
 
 class CarriedTask(BaseModel):

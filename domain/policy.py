@@ -30,28 +30,58 @@ class Step(StrEnum):
 
     screening = "screening"
     agency_check = "agency_check"
-    decision = "decision"
+    # The contact's decision by a MASH manager, on the RAG timescale from receipt.
+    mash_decision = "mash_decision"
+    # The referral's decision on the type of response: one working day from `referral_at`.
+    referral_decision = "referral_decision"
+    # The referrer acknowledged (from receipt) and later told the outcome (from the decision).
+    acknowledgement = "acknowledgement"
+    referrer_feedback = "referrer_feedback"
     strategy_discussion = "strategy_discussion"
     visit = "visit"
     visit_reattempt = "visit_reattempt"
-    referrer_told = "referrer_told"
+    # The receiving team accepts the case (from the child seen); the assessment completes (from
+    # `referral_at`); the initial child protection conference (from the strategy discussion).
+    handover = "handover"
+    assessment = "assessment"
+    icpc = "icpc"
     review_new_information = "review_new_information"
 
 
 class DecisionOutcome(StrEnum):
-    """What the front door decides to do with a referral."""
+    """What the front door decides: the MASH decision on a contact (nfa, advice, early help, or
+    a referral whose response is decided next), the response to a referral (assessment,
+    strategy discussion, immediate protection, step down), or both at once (a MASH decision of
+    assessment, strategy discussion or immediate protection makes the referral and decides it)."""
 
     nfa = "nfa"
     advice = "advice"
     early_help = "early_help"
+    referral = "referral"
     assessment = "assessment"
     strategy_discussion = "strategy_discussion"
     immediate_protection = "immediate_protection"
+    step_down = "step_down"
 
     @property
     def closes_case(self) -> bool:
         """Whether the front door's work ends with this decision (no strategy, no visit)."""
-        return self in (DecisionOutcome.nfa, DecisionOutcome.advice, DecisionOutcome.early_help)
+        return self in (
+            DecisionOutcome.nfa,
+            DecisionOutcome.advice,
+            DecisionOutcome.early_help,
+            DecisionOutcome.step_down,
+        )
+
+    @property
+    def makes_referral(self) -> bool:
+        """Whether a MASH decision of this outcome makes the contact a referral."""
+        return self not in (DecisionOutcome.nfa, DecisionOutcome.advice, DecisionOutcome.early_help)
+
+    @property
+    def is_response(self) -> bool:
+        """Whether this outcome is a type of response to a referral (a referral decision)."""
+        return self in REFERRAL_RESPONSES
 
     @property
     def holds_strategy_discussion(self) -> bool:
@@ -62,6 +92,17 @@ class DecisionOutcome(StrEnum):
     def visits_at_once(self) -> bool:
         """Whether the child is visited straight after the decision, before any discussion."""
         return self in (DecisionOutcome.assessment, DecisionOutcome.immediate_protection)
+
+
+REFERRAL_RESPONSES = frozenset(
+    {
+        DecisionOutcome.assessment,
+        DecisionOutcome.strategy_discussion,
+        DecisionOutcome.immediate_protection,
+        DecisionOutcome.step_down,
+    }
+)
+"""The types of response a referral decision chooses from."""
 
 
 class StrategyOutcome(StrEnum):
@@ -86,6 +127,8 @@ class Role(StrEnum):
     team_manager = "team_manager"
     service_manager = "service_manager"
     head_of_service = "head_of_service"
+    # Out of the team's working hours a rung above the reminder goes to the emergency duty team.
+    emergency_duty = "emergency_duty"
 
 
 def visit_kind(outcome: DecisionOutcome | StrategyOutcome | VisitKind) -> VisitKind:

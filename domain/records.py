@@ -22,6 +22,9 @@ class ComputeDueInput(BaseModel):
     counts_from: datetime
     rag: Rag | None = None
     outcome: str | None = None
+    # The team or agency that does the step (its working pattern counts the hours, and its
+    # rungs out of hours go to the emergency duty team); None: the front door's own pattern.
+    team: str | None = None
 
 
 class ComputeDueResult(BaseModel):

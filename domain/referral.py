@@ -171,6 +171,12 @@ class ReferralDetails(InputModel):
     def involves_exploitation(self) -> bool:
         return any(c in EXPLOITATION_CATEGORIES for c in self.categories)
 
+    @property
+    def referrer_reachable(self) -> bool:
+        """Whether the front door can acknowledge the referrer and tell them the outcome (an
+        anonymous referrer, or one who left no phone or email, cannot be told)."""
+        return bool(self.referrer.phone or self.referrer.email)
+
 
 class ReferralInput(InputModel):
     """The input of a referral workflow. The policy version is fixed for the life of the case."""
@@ -178,6 +184,8 @@ class ReferralInput(InputModel):
     referral_id: UUID
     policy_version: str = DEFAULT_POLICY_VERSION
     details: ReferralDetails
+    # When the system took the contact in (set by the API, never by the caller).
+    recorded_at: datetime | None = None
     # Set when a run continues as new: the case as the last run left it.
     carried: CarriedCase | None = None
 

@@ -21,6 +21,12 @@ class TaskKind(StrEnum):
     visit = "visit"
     police_welfare_check = "police_welfare_check"
     review_new_information = "review_new_information"
+    referral_decision = "referral_decision"
+    acknowledgement = "acknowledgement"
+    referrer_feedback = "referrer_feedback"
+    handover = "handover"
+    assessment_completed = "assessment_completed"
+    child_protection_conference = "child_protection_conference"
 
 
 class TaskStatus(StrEnum):
@@ -49,6 +55,8 @@ class Team(StrEnum):
     practitioners = "front_door_practitioners"
     managers = "front_door_managers"
     exploitation = "exploitation"
+    # The team a case is handed to after the visit (assessment and child protection).
+    receiving = "receiving_team"
 
 
 def agency_team(agency: Agency) -> str:
@@ -60,6 +68,42 @@ class ExploitationRisk(StrEnum):
     emerging = "emerging"
     significant = "significant"
     experiencing = "experiencing"
+
+
+class ContactMethod(StrEnum):
+    """How the front door reached the referrer."""
+
+    email = "email"
+    phone = "phone"
+    letter = "letter"
+    in_person = "in_person"
+    secure_message = "secure_message"
+
+
+class AssessmentOutcome(StrEnum):
+    """What a child and family assessment concluded."""
+
+    nfa = "nfa"
+    early_help = "early_help"
+    child_in_need_plan = "child_in_need_plan"
+    child_protection_enquiry = "child_protection_enquiry"
+    looked_after = "looked_after"
+    other = "other"
+
+
+class Section47Outcome(StrEnum):
+    """What a section 47 enquiry found."""
+
+    not_substantiated = "not_substantiated"
+    substantiated_not_at_risk = "substantiated_not_at_risk"
+    substantiated_at_risk = "substantiated_at_risk"
+
+
+class ConferenceOutcome(StrEnum):
+    """What an initial child protection conference decided."""
+
+    child_protection_plan = "child_protection_plan"
+    no_plan = "no_plan"
 
 
 class NotSeenReason(StrEnum):
@@ -106,9 +150,11 @@ class ExploitationScreening(InputModel):
     indicators: list[Item] = Field(default_factory=list, max_length=50)
 
 
-class DecisionResult(InputModel):
-    kind: Literal["decision"] = "decision"
-    outcome: DecisionOutcome
+class _Decided(InputModel):
+    """What every decision about a child carries: the reason, the child's lived experience, the
+    household considered, and (where harm outside the family is a concern) an exploitation
+    screening."""
+
     rationale: str = Field(min_length=1, max_length=20_000)
     lived_experience: str = Field(max_length=20_000)
     household_considered: list[ShortItem] = Field(default_factory=list, max_length=30)
@@ -123,6 +169,125 @@ class DecisionResult(InputModel):
             raise ValueError(
                 "lived_experience must describe what life is like for the child "
                 f"(at least {LIVED_EXPERIENCE_MIN} characters, not a placeholder)"
+            )
+        return self
+
+
+class DecisionResult(_Decided):
+    """The MASH decision on a contact: close it (nfa, advice, early help), make it a referral
+    whose response is decided next (`referral`), or make it a referral and decide its response
+    at once (assessment, strategy discussion, immediate protection)."""
+
+    kind: Literal["decision"] = "decision"
+    outcome: DecisionOutcome
+
+    @model_validator(mode="after")
+    def _a_mash_outcome(self) -> Self:
+        if self.outcome is DecisionOutcome.step_down:
+            raise ValueError("step_down is a referral's response; close a contact as early_help")
+        return self
+
+
+class ReferralDecisionResult(_Decided):
+    """The referral's decision on the type of response, within one working day of referral."""
+
+    kind: Literal["referral_decision"] = "referral_decision"
+    response: DecisionOutcome
+
+    @model_validator(mode="after")
+    def _a_response(self) -> Self:
+        if not self.response.is_response:
+            raise ValueError(
+                "response must be one of assessment, strategy_discussion, immediate_protection, "
+                "step_down"
+            )
+        return self
+
+
+def _aware(name: str, value: datetime | None) -> None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError(f"{name} must include a timezone offset")
+
+
+class AcknowledgementResult(InputModel):
+    """The referrer told their contact was received: how and when (what really happened)."""
+
+    kind: Literal["acknowledgement"] = "acknowledgement"
+    method: ContactMethod
+    acknowledged_at: datetime
+    note: str | None = Field(default=None, max_length=2_000)
+
+    @model_validator(mode="after")
+    def _aware_instant(self) -> Self:
+        _aware("acknowledged_at", self.acknowledged_at)
+        return self
+
+
+class ReferrerFeedbackResult(InputModel):
+    """The referrer told the outcome: how and when."""
+
+    kind: Literal["referrer_feedback"] = "referrer_feedback"
+    method: ContactMethod
+    told_at: datetime
+    note: str | None = Field(default=None, max_length=2_000)
+
+    @model_validator(mode="after")
+    def _aware_instant(self) -> Self:
+        _aware("told_at", self.told_at)
+        return self
+
+
+class HandoverResult(InputModel):
+    """The receiving team accepted the case."""
+
+    kind: Literal["handover"] = "handover"
+    accepted_at: datetime
+    receiving_team: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=5_000)
+
+    @model_validator(mode="after")
+    def _aware_instant(self) -> Self:
+        _aware("accepted_at", self.accepted_at)
+        return self
+
+
+class AssessmentCompletedResult(InputModel):
+    """The child and family assessment completed, with its outcome."""
+
+    kind: Literal["assessment_completed"] = "assessment_completed"
+    completed_at: datetime
+    outcome: AssessmentOutcome
+    summary: str = Field(min_length=1, max_length=20_000)
+
+    @model_validator(mode="after")
+    def _aware_instant(self) -> Self:
+        _aware("completed_at", self.completed_at)
+        return self
+
+
+class ChildProtectionConferenceResult(InputModel):
+    """The section 47 enquiry's outcome and, where the child is at continuing risk of
+    significant harm, the initial child protection conference held (date and outcome)."""
+
+    kind: Literal["child_protection_conference"] = "child_protection_conference"
+    section_47_outcome: Section47Outcome
+    held_at: datetime | None = None
+    conference_outcome: ConferenceOutcome | None = None
+    rationale: str = Field(min_length=1, max_length=20_000)
+
+    @model_validator(mode="after")
+    def _held_when_at_risk(self) -> Self:
+        _aware("held_at", self.held_at)
+        at_risk = self.section_47_outcome is Section47Outcome.substantiated_at_risk
+        if at_risk and (self.held_at is None or self.conference_outcome is None):
+            raise ValueError(
+                "a child at continuing risk of significant harm needs the initial conference: "
+                "give held_at and conference_outcome"
+            )
+        if not at_risk and (self.held_at is not None or self.conference_outcome is not None):
+            raise ValueError(
+                "held_at and conference_outcome are only for an enquiry that found the child at "
+                "continuing risk (section_47_outcome substantiated_at_risk)"
             )
         return self
 
@@ -189,7 +354,13 @@ TaskResult = Annotated[
     | StrategyDiscussionResult
     | VisitResult
     | WelfareCheckResult
-    | ReviewResult,
+    | ReviewResult
+    | ReferralDecisionResult
+    | AcknowledgementResult
+    | ReferrerFeedbackResult
+    | HandoverResult
+    | AssessmentCompletedResult
+    | ChildProtectionConferenceResult,
     Field(discriminator="kind"),
 ]
 
