@@ -298,3 +298,4 @@ class CarriedCase(BaseModel):
     decision_due_at: datetime | None = None
     decision_rungs: list[Rung] = Field(default_factory=list)
     runs: int = 1
+    ending: bool = False

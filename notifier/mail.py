@@ -51,6 +51,7 @@ TITLES = {
     "reminder": "Reminder",
     "escalation": "Escalation",
     "referrer_told": "Tell the referrer the outcome",
+    "check_outcome": "The outcome of a contact whose check you answered",
     "exploitation_risk": "Exploitation risk",
 }
 

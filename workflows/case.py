@@ -67,6 +67,7 @@ class Case:
             workflow_id=workflow_id,
             policy_version=params.policy_version,
             received_at=params.details.received_at,
+            recorded_at=params.recorded_at,
             stage=Stage.screening,
         )
         self.tasks: dict[str, TrackedTask] = {}
@@ -80,6 +81,9 @@ class Case:
         self.decision_due: tuple[Rag, ComputeDueResult] | None = None
         # Which run of the case this is (1, then one more each time it continues as new).
         self.runs = 1
+        # The front door's process is over (decided, seen, handed over): the case closes once
+        # the referrer has been acknowledged and told the outcome.
+        self.ending = False
         self._published: tuple[Any, ...] | None = None
         if params.carried is not None:
             self._restore(params.carried)
@@ -99,6 +103,7 @@ class Case:
             due = ComputeDueResult(due_at=carried.decision_due_at, rungs=carried.decision_rungs)
             self.decision_due = (carried.decision_due_rag, due)
         self.runs = carried.runs + 1
+        self.ending = carried.ending
 
     def carry(self) -> CarriedCase:
         """The case as this run leaves it, for the next run (continue-as-new)."""
@@ -116,6 +121,7 @@ class Case:
             decision_due_at=due.due_at if due else None,
             decision_rungs=due.rungs if due else [],
             runs=self.runs,
+            ending=self.ending,
         )
 
     # ---- tasks ----------------------------------------------------------------------------
@@ -150,14 +156,17 @@ class Case:
         *,
         rag: Rag | None = None,
         outcome: str | None = None,
+        team: str | None = None,
     ) -> ComputeDueInput:
-        """A deadline to ask for, under the policy edition the case started with."""
+        """A deadline to ask for, under the policy edition the case started with, counted in
+        the working pattern of `team` (the team that does the step)."""
         return ComputeDueInput(
             policy_version=self.state.policy_version,
             step=step,
             counts_from=counts_from,
             rag=rag,
             outcome=outcome,
+            team=team,
         )
 
     # ---- what the case shows and records --------------------------------------------------

@@ -15,9 +15,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.events import InformationAdded
     from workflows.tasks import CaseTasks
 
+MANAGERS = Team.managers.value
 RAG_ORDER = {Rag.green: 0, Rag.amber: 1, Rag.red: 2}
 # The tasks and case deadlines a higher RAG can bring forward, with the step that times them.
-TIGHTENED_TASKS = {TaskKind.agency_check: Step.agency_check, TaskKind.decision: Step.decision}
+TIGHTENED_TASKS = {
+    TaskKind.agency_check: Step.agency_check,
+    TaskKind.decision: Step.mash_decision,
+}
 
 
 class NewInformation:
@@ -75,27 +79,31 @@ class NewInformation:
 
     async def _tighten(self, rag: Rag) -> None:
         """A higher RAG brings forward the deadlines still ahead; nothing ever moves later."""
-        state, writer = self.case.state, self.tasks.writer
-        for task in list(self.case.tasks.values()):
-            step = TIGHTENED_TASKS.get(task.view.kind)
-            if not task.is_open or step is None:
-                continue
-            due = await writer.due(step, task.view.counts_from, rag=rag)
+        case, state, writer = self.case, self.case.state, self.tasks.writer
+        open_tasks = [
+            t for t in case.tasks.values() if t.is_open and t.view.kind in TIGHTENED_TASKS
+        ]
+        undecided = Milestone.mash_decided not in state.milestones
+        # The MASH decision first: the checks that follow it leave the manager the margin.
+        wanted = [case.due_input(Step.mash_decision, state.received_at, rag=rag, team=MANAGERS)] + [
+            case.due_input(
+                TIGHTENED_TASKS[t.view.kind], t.view.counts_from, rag=rag, team=t.view.team
+            )
+            for t in open_tasks
+        ]
+        decision, *dues = await writer.dues(*wanted)
+        for task, due in zip(open_tasks, dues, strict=True):
             if due.due_at < task.view.due_at:
                 task.view.due_at = due.due_at
                 task.rungs = due.rungs
                 task.changed()
-        for deadline, step, start in (
-            (Deadline.checks, Step.agency_check, state.milestones.get(Milestone.screened)),
-            (Deadline.decision, Step.decision, state.received_at),
-        ):
-            if (
-                deadline in state.deadlines
-                and start is not None
-                and Milestone.decided not in state.milestones
-            ):
-                due = await writer.due(step, start, rag=rag)
-                state.deadlines[deadline] = min(state.deadlines[deadline], due.due_at)
+        if undecided and Deadline.mash_decision in state.deadlines:
+            state.deadlines[Deadline.mash_decision] = min(
+                state.deadlines[Deadline.mash_decision], decision.due_at
+            )
+        checks = [t.view.due_at for t in open_tasks if t.view.kind is TaskKind.agency_check]
+        if checks and Deadline.checks in state.deadlines:
+            state.deadlines[Deadline.checks] = min(state.deadlines[Deadline.checks], max(checks))
         self.case.checks_version += 1
         writer.record(
             "deadlines_tightened",

@@ -1,11 +1,9 @@
-"""`ReferralWorkflow`: one durable workflow per child referral, from screening to a closed case.
+"""`ReferralWorkflow`: one durable workflow per child, from the contact to a closed case.
 
 The run loop is a reactor: update handlers record what staff did and queue an event; the loop
-handles events one at a time (closing the task, opening what comes next, through `Stages`), so
-every transition happens in one place and in order, and the member of staff's request returns
-only once the next tasks are in the inbox. The parts are composed here: the case model (state),
-the tasks and their ladders (with the writer, the only code calling activities), the stages and
-new information (the transitions).
+handles events one at a time through `Stages`, so every transition happens in one place and in
+order, and a request returns only once the next tasks are in the inbox. Composed here: the case
+model, the tasks and their ladders (the writer is the only activity caller), the transitions.
 """
 
 from __future__ import annotations
@@ -27,10 +25,16 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import Step
     from domain.referral import ReferralInput
     from domain.tasks import (
+        AcknowledgementResult,
         AddInformationInput,
         AgencyCheckResult,
+        AssessmentCompletedResult,
+        ChildProtectionConferenceResult,
         CompleteTaskInput,
         DecisionResult,
+        HandoverResult,
+        ReferralDecisionResult,
+        ReferrerFeedbackResult,
         ReviewResult,
         ScreeningResult,
         StrategyDiscussionResult,
@@ -67,8 +71,6 @@ class ReferralWorkflow:
         self._stages = self.stages_type(self._case, self._tasks)
         self._information = NewInformation(self._case, self._tasks)
         self._updates = 0  # staff's updates handled in this run
-
-    # ---- what the API reads: the query ----------------------------------------------------
 
     @workflow.query
     def state(self) -> CaseState:
@@ -165,6 +167,7 @@ class ReferralWorkflow:
                         referral_id=params.referral_id,
                         policy_version=params.policy_version,
                         details=params.details,
+                        recorded_at=params.recorded_at,
                         carried=case.carry(),
                     )
                 )
@@ -190,13 +193,18 @@ class ReferralWorkflow:
         return case.summary()
 
     async def _begin(self, params: ReferralInput) -> None:
-        """The first run: the case row, the intake into the record, the screening task."""
+        """The first run: the case row, the intake, the screening and the acknowledgement."""
         case, writer = self._case, self._tasks.writer
         received_at = params.details.received_at
-        case.note(received_at, "referral_received", f"source {params.details.source.value}")
-        # The case row and the screening deadline at the same time.
-        registered, screening_due = await asyncio.gather(
-            writer.register(), writer.due(Step.screening, received_at)
+        case.note(received_at, "contact_received", f"source {params.details.source.value}")
+        team = Team.practitioners.value
+        # The case row and the first deadlines at the same time.
+        registered, (screening_due, acknowledgement_due) = await asyncio.gather(
+            writer.register(),
+            writer.dues(
+                case.due_input(Step.screening, received_at, team=team),
+                case.due_input(Step.acknowledgement, received_at, team=team),
+            ),
         )
         if registered.earlier_referral_ids:
             case.state.re_referral = True
@@ -204,6 +212,7 @@ class ReferralWorkflow:
         await self._tasks.open(
             TaskKind.screening, Team.practitioners, Step.screening, received_at, due=screening_due
         )
+        await self._stages.referrer.acknowledge(received_at, acknowledgement_due)
         await writer.flush()
         self._publish()
 
@@ -214,7 +223,7 @@ class ReferralWorkflow:
             if task.is_open and task.in_inbox:
                 self._tasks.watch(task)
         if case.state.stage is Stage.checks and not case.of_kind(TaskKind.decision):
-            self._stages.watch_checks_window()
+            self._stages.checks.watch_window()
         case.note(workflow.now(), "continued", f"run {case.runs}")
         self._publish()
 
@@ -234,7 +243,7 @@ class ReferralWorkflow:
     async def _handle(self, event: CaseEvent) -> None:
         match event:
             case ChecksWindowClosed():
-                await self._stages.open_decision_if_due()
+                await self._stages.checks.open_decision_if_due()
             case InformationAdded():
                 await self._information.on_added(event)
             case TaskCompleted(task_id=task_id):
@@ -243,9 +252,7 @@ class ReferralWorkflow:
                 before = set(self._case.tasks)
                 await self._completed(task)
                 event.opened = [t for t in self._case.tasks if t not in before]
-                # The result is in the case record (queued with the task's closing): the
-                # workflow keeps only what it decided on.
-                task.view.result = None
+                task.view.result = None  # in the case record now; the workflow keeps no text
 
     async def _completed(self, task: TrackedTask) -> None:
         """What the completed task's result leads to."""
@@ -254,9 +261,11 @@ class ReferralWorkflow:
             case ScreeningResult() as result:
                 await stages.on_screening(result)
             case AgencyCheckResult():
-                await stages.on_agency_check()
+                await stages.checks.on_agency_check()
             case DecisionResult() as result:
                 await stages.on_decision(result)
+            case ReferralDecisionResult() as result:
+                await stages.on_referral_decision(result)
             case StrategyDiscussionResult() as result:
                 await stages.on_strategy(result)
             case VisitResult() as result:
@@ -267,6 +276,12 @@ class ReferralWorkflow:
                 self._case.note(
                     workflow.now(), "welfare_check_done", f"child seen: {result.child_seen}"
                 )
+            case AcknowledgementResult() | ReferrerFeedbackResult() as result:
+                await stages.on_referrer_task(result)
+            case (
+                HandoverResult() | AssessmentCompletedResult() | ChildProtectionConferenceResult()
+            ) as result:
+                await stages.on_receiving_team(result)
 
     def _publish(self) -> None:
         """Upsert the search attributes, only when they changed (each upsert is a history event),

@@ -8,18 +8,23 @@ escalation ladder, and the checks window by its own timer.
 from __future__ import annotations
 
 from collections import deque
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.case import CaseState, Deadline, Milestone, Stage
-    from domain.policy import Step, StrategyOutcome
-    from domain.records import ComputeDueInput, ComputeDueResult
+    from domain.policy import DecisionOutcome, Step, StrategyOutcome
+    from domain.records import ComputeDueInput
     from domain.tasks import (
-        Agency,
+        AcknowledgementResult,
+        AssessmentCompletedResult,
+        ChildProtectionConferenceResult,
         DecisionResult,
         ExploitationRisk,
+        HandoverResult,
+        ReferralDecisionResult,
+        ReferrerFeedbackResult,
         ScreeningResult,
         StrategyDiscussionResult,
         TaskKind,
@@ -29,10 +34,16 @@ with workflow.unsafe.imports_passed_through():
         agency_team,
     )
     from workflows.case import Case, TrackedTask
-    from workflows.events import CaseEvent, ChecksWindowClosed
+    from workflows.checks import Checks
+    from workflows.events import CaseEvent
+    from workflows.handover import Handover
+    from workflows.referrer import REFERRER_TASKS, ReferrerLoop
     from workflows.tasks import CaseTasks
+    from workflows.visits import Visits
 
 SIGNIFICANT_EXPLOITATION = (ExploitationRisk.significant, ExploitationRisk.experiencing)
+MANAGERS = Team.managers.value
+PRACTITIONERS = Team.practitioners.value
 
 
 class Stages:
@@ -43,29 +54,48 @@ class Stages:
         self.tasks = tasks
         self.writer = tasks.writer
         self.events: deque[CaseEvent] = deque()
+        self.referrer = ReferrerLoop(case, tasks)
+        self.handover = Handover(case, tasks)
+        self.visits = Visits(case, tasks)
+        self.checks = Checks(case, tasks, self.events)
 
     @property
     def _state(self) -> CaseState:
         return self.case.state
 
-    # ---- screening, checks and the decision -----------------------------------------------
+    # ---- screening, checks and the MASH decision ------------------------------------------
 
     async def on_screening(self, result: ScreeningResult) -> None:
         now = workflow.now()
-        state = self._state
+        case, state = self.case, self._state
         state.rag = result.rag
         state.immediate_risk = result.immediate_risk
         state.milestones[Milestone.screened] = now
-        self.case.note(now, "screened", f"RAG {result.rag.value}")
-        checks, decision = await self.writer.dues(
-            self.case.due_input(Step.agency_check, now, rag=result.rag),
-            self.case.due_input(Step.decision, state.received_at, rag=result.rag),
-        )
-        state.deadlines[Deadline.checks] = checks.due_at
-        state.deadlines[Deadline.decision] = decision.due_at
-        self.case.decision_due = (result.rag, decision)
+        case.note(now, "screened", f"RAG {result.rag.value}")
+        if result.immediate_risk:
+            self._refer(now)  # immediate risk makes the contact a referral at once
+        # The MASH decision's deadline first: each check's window leaves the manager the
+        # policy's margin before it (the deadline activity caps the checks that follow it).
+        wanted = [
+            case.due_input(Step.mash_decision, state.received_at, rag=result.rag, team=MANAGERS)
+        ]
+        if result.immediate_risk:
+            wanted.append(case.due_input(Step.referral_decision, now, team=MANAGERS))
+        wanted += [
+            case.due_input(Step.agency_check, now, rag=result.rag, team=agency_team(agency))
+            for agency in result.agencies
+        ]
+        decision, *rest = await self.writer.dues(*wanted)
+        state.deadlines[Deadline.mash_decision] = decision.due_at
+        if result.immediate_risk:
+            referral, *rest = rest
+            state.deadlines[Deadline.referral_decision] = referral.due_at
+            # A child at immediate risk: the decision is due at the earlier of the two.
+            decision = min(decision, referral, key=lambda due: due.due_at)
+        case.decision_due = (result.rag, decision)
+        state.deadlines[Deadline.checks] = max(due.due_at for due in rest)
         state.stage = Stage.checks
-        for agency in result.agencies:
+        for agency, checks in zip(result.agencies, rest, strict=True):
             await self.tasks.open(
                 TaskKind.agency_check,
                 agency_team(agency),
@@ -75,89 +105,93 @@ class Stages:
                 due=checks,
             )
         if result.immediate_risk:
-            await self.open_decision_if_due()
+            await self.checks.open_decision_if_due()
         else:
-            self.watch_checks_window()
+            self.checks.watch_window()
 
-    def watch_checks_window(self) -> None:
-        """Watch the checks' window (again, in a run that continued the case)."""
-        self.tasks.spawn(self._watch_checks_window())
-
-    async def _watch_checks_window(self) -> None:
-        """Open the decision when every check is in or the checks are due, whichever is first."""
-        while True:
-            seen = self.case.checks_version
-            wait = self._state.deadlines[Deadline.checks] - workflow.now()
-            if self.case.all_checks_in() or wait <= timedelta(0):
-                break
-            try:
-                await workflow.wait_condition(
-                    lambda seen=seen: self.case.checks_version != seen,  # type: ignore[misc]
-                    timeout=wait,
-                    timeout_summary="checks due",
-                )
-            except TimeoutError:
-                break
-        self.events.append(ChecksWindowClosed())
-
-    async def on_agency_check(self) -> None:
-        """A check came in; the last one opens the decision before this answer returns."""
-        self.case.refresh_missing_checks()
-        self.case.checks_version += 1
-        if self.case.all_checks_in():
-            await self.open_decision_if_due()
-
-    async def open_decision_if_due(self) -> None:
-        if self.case.of_kind(TaskKind.decision):
-            return
-        self._state.stage = Stage.decision
-        known = self.case.decision_due
-        await self.tasks.open(
-            TaskKind.decision,
-            Team.managers,
-            Step.decision,
-            self._state.received_at,
-            rag=self._state.rag,
-            due=known[1] if known and known[0] == self._state.rag else None,
-        )
-        self.case.refresh_missing_checks()
+    def _refer(self, now: datetime) -> None:
+        """The contact becomes a referral to children's social care."""
+        state = self._state
+        if state.referral_at is None:
+            state.referral_at = now
+            state.milestones[Milestone.referred] = now
+            self.case.note(now, "referred", "to children's social care")
 
     async def on_decision(self, result: DecisionResult) -> None:
+        """The MASH decision: close the contact, make it a referral whose response is decided
+        next, or make it a referral and decide the response at once."""
         now = workflow.now()
         state, outcome = self._state, result.outcome
         state.outcome = outcome
-        state.milestones[Milestone.decided] = now
+        state.milestones[Milestone.mash_decided] = now
         if result.exploitation is not None:
             state.exploitation_risk = result.exploitation.risk
         self.case.note(now, "decided", f"outcome {outcome.value}")
-        # The next stage's deadlines come with the referrer's, in one go.
-        wanted: dict[Step, ComputeDueInput] = {}
-        if outcome.holds_strategy_discussion:
-            wanted[Step.strategy_discussion] = self.case.due_input(
-                Step.strategy_discussion, now, outcome=outcome.value
+        self._exploitation(result, now)
+        if not outcome.makes_referral:
+            await self.referrer.tell_outcome(outcome, now)
+            await self.finish()
+            return
+        self._refer(now)
+        if outcome is DecisionOutcome.referral:
+            referral_at = state.referral_at or now
+            due = await self.writer.due(Step.referral_decision, referral_at, team=MANAGERS)
+            state.deadlines[Deadline.referral_decision] = due.due_at
+            state.stage = Stage.decision
+            await self.tasks.open(
+                TaskKind.referral_decision,
+                Team.managers,
+                Step.referral_decision,
+                referral_at,
+                due=due,
             )
-        if outcome.visits_at_once:
-            wanted[Step.visit] = self.case.due_input(Step.visit, now, outcome=outcome.value)
-        told, *computed = await self.writer.dues(
-            self.case.due_input(Step.referrer_told, now), *wanted.values()
-        )
-        ahead = dict(zip(wanted, computed, strict=True))
-        state.deadlines[Deadline.referrer_told] = told.due_at
-        self.writer.notify(
-            "referrer_told", "referrer_told", "referrer", {"outcome": outcome.value}, now
-        )
-        state.milestones[Milestone.referrer_told] = now
+            return
+        await self._respond(outcome, now)
+
+    async def on_referral_decision(self, result: ReferralDecisionResult) -> None:
+        now = workflow.now()
+        self._state.outcome = result.response
+        if result.exploitation is not None:
+            self._state.exploitation_risk = result.exploitation.risk
+        self.case.note(now, "referral_decided", f"response {result.response.value}")
+        self._exploitation(result, now)
+        await self._respond(result.response, now)
+
+    def _exploitation(self, result: DecisionResult | ReferralDecisionResult, now: datetime) -> None:
         if result.exploitation is not None and result.exploitation.risk in SIGNIFICANT_EXPLOITATION:
             self.writer.notify(
-                "exploitation",
+                f"exploitation/{result.kind}",
                 "exploitation_risk",
                 Team.exploitation.value,
                 {"risk": result.exploitation.risk.value},
                 now,
             )
+
+    async def _respond(self, outcome: DecisionOutcome, now: datetime) -> None:
+        """The referral's response is decided: the referrer is told, and what it calls for
+        starts (the strategy discussion and the visit deadlines in one go)."""
+        state = self._state
+        state.outcome = outcome
+        state.milestones[Milestone.referral_decided] = now
+        if Deadline.referral_decision not in state.deadlines:  # decided with the MASH decision
+            due = await self.writer.due(
+                Step.referral_decision, state.referral_at or now, team=MANAGERS
+            )
+            state.deadlines[Deadline.referral_decision] = due.due_at
+        await self.referrer.tell_outcome(outcome, now)
         if outcome.closes_case:
-            await self.close_case()
+            await self.finish()
             return
+        wanted: dict[Step, ComputeDueInput] = {}
+        if outcome.holds_strategy_discussion:
+            wanted[Step.strategy_discussion] = self.case.due_input(
+                Step.strategy_discussion, now, outcome=outcome.value, team=MANAGERS
+            )
+        if outcome.visits_at_once:
+            wanted[Step.visit] = self.case.due_input(
+                Step.visit, now, outcome=outcome.value, team=PRACTITIONERS
+            )
+        ahead = dict(zip(wanted, await self.writer.dues(*wanted.values()), strict=True))
         if outcome.holds_strategy_discussion:
             state.stage = Stage.strategy_discussion
             due = ahead[Step.strategy_discussion]
@@ -167,7 +201,7 @@ class Stages:
             )
         if outcome.visits_at_once:  # before the discussion, for immediate protection
             stage = Stage.strategy_discussion if outcome.holds_strategy_discussion else Stage.visit
-            await self._open_visit(now, outcome.value, stage=stage, due=ahead[Step.visit])
+            await self.visits.open(now, outcome.value, stage=stage, due=ahead[Step.visit])
 
     # ---- the strategy discussion and the visit --------------------------------------------
 
@@ -179,61 +213,64 @@ class Stages:
             workflow.now(), "strategy_discussion_held", f"outcome {result.outcome.value}"
         )
         if Milestone.child_seen in state.milestones:
-            await self.close_case()  # immediate protection: the child was seen first
+            await self._after_seen()  # immediate protection: the child was seen first
         elif self.case.open_of(TaskKind.visit):
             state.stage = Stage.visit  # immediate protection: the visit is already open
         elif result.outcome is StrategyOutcome.nfa:
-            await self.close_case()
+            await self.finish()
         else:
-            await self._open_visit(result.held_at, result.outcome.value)
-
-    async def _open_visit(
-        self,
-        counts_from: datetime,
-        outcome: str,
-        stage: Stage = Stage.visit,
-        due: ComputeDueResult | None = None,
-    ) -> None:
-        self._state.stage = stage
-        if due is None:
-            due = await self.writer.due(Step.visit, counts_from, outcome=outcome)
-        self._state.deadlines[Deadline.visit] = due.due_at
-        await self.tasks.open(TaskKind.visit, Team.practitioners, Step.visit, counts_from, due=due)
+            await self.visits.open(result.held_at, result.outcome.value)
 
     async def on_visit(self, task: TrackedTask, result: VisitResult) -> None:
-        now = workflow.now()
-        if result.child_seen:
-            self._state.milestones[Milestone.child_seen] = result.visited_at
-            self.case.note(now, "child_seen", "seen alone" if result.seen_alone else "")
+        if await self.visits.on_visit(task, result):
             if self.case.open_of(TaskKind.strategy_discussion):
                 self._state.stage = Stage.strategy_discussion  # still to be held
             else:
-                await self.close_case()
+                await self._after_seen()
+
+    async def _after_seen(self) -> None:
+        """The child is seen: an assessment or section 47 case goes to the receiving team."""
+        if self.handover.needed():
+            await self.handover.begin()
+        else:
+            await self.finish()
+
+    # ---- the end of the front door's work, and of the case --------------------------------
+
+    async def finish(self) -> None:
+        """The front door's process is over: what is still open of it is cancelled, and the
+        case closes once the referrer has been acknowledged and told (tasks, never stamps)."""
+        now = workflow.now()
+        for task in list(self.case.tasks.values()):
+            if task.is_open and task.view.kind not in REFERRER_TASKS:
+                self.tasks.close(task, TaskStatus.cancelled)
+        self.case.ending = True
+        if self.referrer.outstanding():
+            self.case.note(now, "awaiting_referrer", "the referrer is still to be told")
             return
-        attempt = task.view.attempt
-        reason = f"visit attempt {attempt}: child not seen ({result.not_seen_reason})"
-        self.case.note(now, "child_not_seen", reason)
-        due = await self.writer.due(Step.visit_reattempt, result.visited_at)
-        next_id = await self.tasks.open(
-            TaskKind.visit,
-            Team.practitioners,
-            Step.visit_reattempt,
-            result.visited_at,
-            due=due,
-            attempt=attempt + 1,
-        )
-        # A failed visit escalates at once, one rung per failed attempt, on the new attempt.
-        await self.tasks.escalate_now(self.case.tasks[next_id], min(attempt, 3), reason)
-        if attempt == 2:
-            welfare = await self.writer.due(Step.visit_reattempt, workflow.now())
-            await self.tasks.open(
-                TaskKind.police_welfare_check,
-                agency_team(Agency.police),
-                Step.visit_reattempt,
-                workflow.now(),
-                agency=Agency.police,
-                due=welfare,
-            )
+        await self.close_case()
+
+    async def on_referrer_task(
+        self, result: AcknowledgementResult | ReferrerFeedbackResult
+    ) -> None:
+        """The referrer acknowledged or told: the case closes if nothing else is left."""
+        self.referrer.on_done(result)
+        if self.case.ending and not self.referrer.outstanding():
+            await self.close_case()
+
+    async def on_receiving_team(
+        self, result: HandoverResult | AssessmentCompletedResult | ChildProtectionConferenceResult
+    ) -> None:
+        """The receiving team's records; the front door's work ends with the last of them."""
+        match result:
+            case HandoverResult():
+                await self.handover.on_handover(result)
+            case AssessmentCompletedResult():
+                if self.handover.on_assessment(result):
+                    await self.finish()
+            case ChildProtectionConferenceResult():
+                if self.handover.on_conference(result):
+                    await self.finish()
 
     async def close_case(self) -> None:
         now = workflow.now()

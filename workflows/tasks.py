@@ -51,7 +51,7 @@ class CaseTasks:
         attempt: int = 1,
     ) -> str:
         if due is None:
-            due = await self.writer.due(step, counts_from, rag=rag)
+            due = await self.writer.due(step, counts_from, rag=rag, team=str(team))
         now, state = workflow.now(), self.case.state
         view = TaskView(
             task_id=str(workflow.uuid4()),

@@ -12,8 +12,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.case import CaseState, Milestone, TaskView
     from domain.referral import ReferralDetails
     from domain.tasks import (
+        AcknowledgementResult,
+        AssessmentCompletedResult,
+        ChildProtectionConferenceResult,
         CompleteTaskInput,
         DecisionResult,
+        HandoverResult,
+        ReferralDecisionResult,
+        ReferrerFeedbackResult,
         StrategyDiscussionResult,
         TaskStatus,
         VisitResult,
@@ -67,15 +73,43 @@ def validate_completion(
             f"the result given is for a {params.result.kind} task"
         )
     result = params.result
-    if isinstance(result, DecisionResult):
-        _check_decision(result, details)
-    elif isinstance(result, StrategyDiscussionResult):
-        _check_instant("held_at", result.held_at, case, now)
-    elif isinstance(result, VisitResult):
-        _check_instant("visited_at", result.visited_at, case, now)
+    match result:
+        case DecisionResult() | ReferralDecisionResult():
+            _check_decision(result, details, case)
+        case StrategyDiscussionResult():
+            _check_instant("held_at", result.held_at, case, now)
+        case VisitResult():
+            _check_instant("visited_at", result.visited_at, case, now)
+        case AcknowledgementResult():
+            _check_after("acknowledged_at", result.acknowledged_at, case.received_at, now)
+        case ReferrerFeedbackResult():
+            decided = case.milestones.get(Milestone.referral_decided) or case.milestones.get(
+                Milestone.mash_decided
+            )
+            _check_after("told_at", result.told_at, decided, now, "the decision was made")
+        case HandoverResult():
+            seen = case.milestones.get(Milestone.child_seen)
+            _check_after("accepted_at", result.accepted_at, seen, now, "the child was seen")
+        case AssessmentCompletedResult():
+            referred = case.referral_at
+            _check_after("completed_at", result.completed_at, referred, now, "the referral")
+        case ChildProtectionConferenceResult() if result.held_at is not None:
+            held = case.milestones.get(Milestone.strategy_held)
+            _check_after("held_at", result.held_at, held, now, "the strategy discussion")
 
 
-def _check_decision(result: DecisionResult, details: ReferralDetails) -> None:
+def _check_decision(
+    result: DecisionResult | ReferralDecisionResult, details: ReferralDetails, case: CaseState
+) -> None:
+    if (
+        isinstance(result, DecisionResult)
+        and case.immediate_risk
+        and not result.outcome.makes_referral
+    ):
+        raise rejected(
+            "the child was screened at immediate risk: the contact is a referral, so the "
+            "outcome must be referral, assessment, strategy_discussion or immediate_protection"
+        )
     considered = {name.strip().casefold() for name in result.household_considered}
     left_out = [m.name for m in details.household if m.name.strip().casefold() not in considered]
     if left_out and not result.household_not_considered_reason:
@@ -91,8 +125,21 @@ def _check_decision(result: DecisionResult, details: ReferralDetails) -> None:
 
 
 def _check_instant(name: str, value: datetime, case: CaseState, now: datetime) -> None:
+    decided = case.milestones.get(Milestone.referral_decided) or case.milestones.get(
+        Milestone.mash_decided
+    )
+    _check_after(name, value, decided, now, "the decision was made")
+
+
+def _check_after(
+    name: str,
+    value: datetime,
+    earliest: datetime | None,
+    now: datetime,
+    what: str = "the contact was received",
+) -> None:
+    """`value` is not in the future, nor before `earliest` (what it must follow)."""
     if value > now + _CLOCK_GRACE:
         raise rejected(f"{name} is in the future")
-    decided = case.milestones.get(Milestone.decided)
-    if decided is not None and value < decided - _CLOCK_GRACE:
-        raise rejected(f"{name} is before the decision was made")
+    if earliest is not None and value < earliest - _CLOCK_GRACE:
+        raise rejected(f"{name} is before {what}")

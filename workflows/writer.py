@@ -115,8 +115,11 @@ class CaseWriter:
         *,
         rag: Rag | None = None,
         outcome: str | None = None,
+        team: str | None = None,
     ) -> ComputeDueResult:
-        (due,) = await self.dues(self._case.due_input(step, counts_from, rag=rag, outcome=outcome))
+        (due,) = await self.dues(
+            self._case.due_input(step, counts_from, rag=rag, outcome=outcome, team=team)
+        )
         return due
 
     # ---- writes ---------------------------------------------------------------------------

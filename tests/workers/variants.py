@@ -21,7 +21,7 @@ class ReferrerToldDueAtScreening(Stages):
     """Computes the referrer-told deadline at screening too: a new command in old histories."""
 
     async def on_screening(self, result: ScreeningResult) -> None:
-        await self.writer.due(Step.referrer_told, workflow.now())
+        await self.writer.due(Step.referrer_feedback, workflow.now())
         await super().on_screening(result)
 
 
@@ -30,7 +30,7 @@ class ReferrerToldDueAtScreeningPatched(Stages):
 
     async def on_screening(self, result: ScreeningResult) -> None:
         if workflow.patched("referrer-told-due-at-screening"):
-            await self.writer.due(Step.referrer_told, workflow.now())
+            await self.writer.due(Step.referrer_feedback, workflow.now())
         await super().on_screening(result)
 
 
