@@ -61,9 +61,14 @@ class User(BaseModel):
         """The teams whose tasks this user may work on."""
         teams: set[str] = set()
         if self.has(StaffRole.practitioner):
-            teams.add(Team.practitioners.value)
+            teams |= {Team.practitioners.value, Team.receiving.value}
         if self.has(StaffRole.manager):  # managers may also act on their practitioners' tasks
-            teams |= {Team.managers.value, Team.practitioners.value, Team.exploitation.value}
+            teams |= {
+                Team.managers.value,
+                Team.practitioners.value,
+                Team.exploitation.value,
+                Team.receiving.value,
+            }
         if self.has(StaffRole.agency) and self.agency is not None:
             teams.add(agency_team(self.agency))
         return teams

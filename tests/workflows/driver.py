@@ -27,13 +27,23 @@ from domain.referral import (
     Referrer,
 )
 from domain.tasks import (
+    AcknowledgementResult,
     AddInformationInput,
     Agency,
     AgencyCheckResult,
+    AssessmentCompletedResult,
+    AssessmentOutcome,
+    ChildProtectionConferenceResult,
     CompleteTaskInput,
+    ConferenceOutcome,
+    ContactMethod,
     DecisionResult,
+    HandoverResult,
     NotSeenReason,
+    ReferralDecisionResult,
+    ReferrerFeedbackResult,
     ScreeningResult,
+    Section47Outcome,
     StrategyDiscussionResult,
     TaskKind,
     TaskResult,
@@ -55,6 +65,15 @@ class ReferralOptions(TypedDict, total=False):
     categories: tuple[ConcernCategory, ...]
     nhs_number: str | None
     name: str
+    referrer: Referrer
+    source: ReferralSource
+
+
+# The clock-hour edition: the time-skipping server starts at the real time of day, so durations
+# under the default edition (office hours) would depend on when the suite runs. Tests of the
+# default edition's working hours start the case at a pinned instant (`policy_version=`).
+CLOCK_HOURS_POLICY = "england-2023"
+REFERRER = Referrer(name="A Teacher", organisation="Example Primary", phone="0100 000 000")
 
 
 def referral_details(
@@ -63,11 +82,13 @@ def referral_details(
     categories: tuple[ConcernCategory, ...] = (ConcernCategory.neglect,),
     nhs_number: str | None = None,
     name: str = "Sam Example",
+    referrer: Referrer = REFERRER,
+    source: ReferralSource = ReferralSource.schools,
 ) -> ReferralDetails:
     return ReferralDetails(
         received_at=received_at,
-        source=ReferralSource.schools,
-        referrer=Referrer(name="A Teacher", organisation="Example Primary", phone="0100 000 000"),
+        source=source,
+        referrer=referrer,
         child=Child(
             name=name,
             date_of_birth=date(2019, 3, 1),
@@ -87,6 +108,18 @@ def decision(outcome: str, **extra: object) -> DecisionResult:
         {
             "outcome": outcome,
             "rationale": "Concerns meet the threshold described.",
+            "lived_experience": LIVED_EXPERIENCE,
+            "household_considered": ["Pat Example"],
+            **extra,
+        }
+    )
+
+
+def referral_decision(response: str, **extra: object) -> ReferralDecisionResult:
+    return ReferralDecisionResult.model_validate(
+        {
+            "response": response,
+            "rationale": "Threshold for an assessment is met.",
             "lived_experience": LIVED_EXPERIENCE,
             "household_considered": ["Pat Example"],
             **extra,
@@ -185,6 +218,7 @@ class NewCase(Protocol):
         *,
         received_at: datetime | None = None,
         back_dated: timedelta = ...,
+        policy_version: str = ...,
         **options: Unpack[ReferralOptions],
     ) -> Case: ...
 
@@ -195,6 +229,7 @@ async def start_case(
     *,
     received_at: datetime | None = None,
     back_dated: timedelta = timedelta(0),
+    policy_version: str = CLOCK_HOURS_POLICY,
     **options: Unpack[ReferralOptions],
 ) -> Case:
     """Refer a child as intake would, received at `received_at` or else `back_dated` before the
@@ -202,7 +237,10 @@ async def start_case(
     if received_at is None:
         received_at = await env.get_current_time() - back_dated
     referral = ReferralInput(
-        referral_id=uuid.uuid4(), details=referral_details(received_at, **options)
+        referral_id=uuid.uuid4(),
+        policy_version=policy_version,
+        details=referral_details(received_at, **options),
+        recorded_at=await env.get_current_time(),
     )
     handle = await env.client.start_workflow(
         ReferralWorkflow.run, referral, id=referral.workflow_id, task_queue=task_queue
@@ -248,6 +286,53 @@ async def strategy(case: Case, outcome: StrategyOutcome) -> None:
             rationale="Agreed by all three agencies.",
         ),
     )  # fmt: skip
+
+
+async def acknowledge(case: Case) -> CompleteTaskOutcome:
+    """The referrer rang back: the contact's receipt acknowledged, now."""
+    now = await case.env.get_current_time()
+    return await case.complete(
+        TaskKind.acknowledgement,
+        AcknowledgementResult(method=ContactMethod.phone, acknowledged_at=now),
+        actor="sw-2",
+    )
+
+
+async def tell_referrer(case: Case) -> CompleteTaskOutcome:
+    """The referrer told the outcome by email, now."""
+    now = await case.env.get_current_time()
+    return await case.complete(
+        TaskKind.referrer_feedback,
+        ReferrerFeedbackResult(method=ContactMethod.email, told_at=now),
+        actor="sw-2",
+    )
+
+
+async def hand_over(case: Case, *, section_47: bool = False) -> None:
+    """The receiving team accepts the case, completes the assessment and, for a section 47
+    enquiry, records its outcome and the initial conference."""
+    now = await case.env.get_current_time()
+    await case.complete(
+        TaskKind.handover, HandoverResult(accepted_at=now, receiving_team="Assessment team 2")
+    )
+    if section_47:
+        await case.complete(
+            TaskKind.child_protection_conference,
+            ChildProtectionConferenceResult(
+                section_47_outcome=Section47Outcome.substantiated_at_risk,
+                held_at=now,
+                conference_outcome=ConferenceOutcome.child_protection_plan,
+                rationale="Continuing risk of significant harm; plan agreed.",
+            ),
+        )
+    await case.complete(
+        TaskKind.assessment_completed,
+        AssessmentCompletedResult(
+            completed_at=now,
+            outcome=AssessmentOutcome.child_in_need_plan,
+            summary="Needs met through a child in need plan.",
+        ),
+    )
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -13,10 +13,14 @@ from domain.tasks import Agency, ReviewResult, ScreeningResult, TaskKind
 from tests.workflows.driver import (
     CHECK,
     Case,
+    acknowledge,
     decision,
+    hand_over,
+    referral_decision,
     screen_and_check,
     start_case,
     strategy,
+    tell_referrer,
     visit,
 )
 
@@ -26,8 +30,10 @@ Scenario = Callable[[WorkflowEnvironment, str], Awaitable[Case]]
 def closing_outcome(outcome: str) -> Scenario:
     async def run(env: WorkflowEnvironment, task_queue: str) -> Case:
         case = await start_case(env, task_queue)
+        await acknowledge(case)
         await screen_and_check(case)
         await case.complete(TaskKind.decision, decision(outcome))
+        await tell_referrer(case)
         await case.handle.result()
         return case
 
@@ -37,8 +43,13 @@ def closing_outcome(outcome: str) -> Scenario:
 async def assessment_visit(env: WorkflowEnvironment, task_queue: str) -> Case:
     case = await start_case(env, task_queue)
     await screen_and_check(case, Rag.green)
-    await case.complete(TaskKind.decision, decision("assessment"))
+    await acknowledge(case)
+    # The MASH decision makes the contact a referral; its response is decided next.
+    await case.complete(TaskKind.decision, decision("referral"))
+    await case.complete(TaskKind.referral_decision, referral_decision("assessment"))
+    await tell_referrer(case)
     await visit(case)
+    await hand_over(case)
     await case.handle.result()
     return case
 
@@ -48,9 +59,12 @@ def strategy_path(outcome: StrategyOutcome) -> Scenario:
         case = await start_case(env, task_queue)
         await screen_and_check(case, Rag.red)
         await case.complete(TaskKind.decision, decision("strategy_discussion"))
+        await acknowledge(case)
+        await tell_referrer(case)
         await strategy(case, outcome)
         if outcome is not StrategyOutcome.nfa:
             await visit(case)
+            await hand_over(case, section_47=outcome is StrategyOutcome.section_47)
         await case.handle.result()
         return case
 
@@ -68,6 +82,9 @@ async def immediate_protection(env: WorkflowEnvironment, task_queue: str) -> Cas
     await case.complete(TaskKind.decision, decision("immediate_protection"))
     await visit(case)
     await strategy(case, StrategyOutcome.section_47)
+    await hand_over(case, section_47=True)
+    await acknowledge(case)
+    await tell_referrer(case)
     await case.handle.result()
     return case
 
@@ -85,6 +102,8 @@ async def escalations(env: WorkflowEnvironment, task_queue: str) -> Case:
     await case.complete(TaskKind.agency_check, CHECK, agency="police")
     await case.complete(TaskKind.agency_check, CHECK, agency="health")
     await case.complete(TaskKind.decision, decision("nfa"))
+    await acknowledge(case)
+    await tell_referrer(case)
     await case.handle.result()
     return case
 
@@ -101,7 +120,10 @@ async def new_information(env: WorkflowEnvironment, task_queue: str) -> Case:
     )
     await case.complete(TaskKind.agency_check, CHECK, agency="police")
     await case.complete(TaskKind.decision, decision("assessment"))
+    await acknowledge(case)
+    await tell_referrer(case)
     await visit(case)
+    await hand_over(case)
     await case.handle.result()
     return case
 
@@ -113,6 +135,9 @@ async def failed_visits(env: WorkflowEnvironment, task_queue: str) -> Case:
     await visit(case, seen=False, attempt=1)
     await visit(case, seen=False, attempt=2)
     await visit(case, seen=True, attempt=3)
+    await hand_over(case)
+    await acknowledge(case)
+    await tell_referrer(case)
     await case.handle.result()
     return case
 

@@ -104,14 +104,14 @@ def test_the_summary_says_which_deadlines_were_met() -> None:
     state = case.state
     state.outcome = DecisionOutcome.assessment
     state.deadlines[Deadline.screening] = RECEIVED + timedelta(hours=2)
-    state.deadlines[Deadline.decision] = RECEIVED + timedelta(days=1)
+    state.deadlines[Deadline.mash_decision] = RECEIVED + timedelta(days=1)
     state.deadlines[Deadline.visit] = RECEIVED + timedelta(days=5)
     state.milestones[Milestone.screened] = RECEIVED + timedelta(hours=1)
-    state.milestones[Milestone.decided] = RECEIVED + timedelta(days=2)
+    state.milestones[Milestone.mash_decided] = RECEIVED + timedelta(days=2)
 
     summary = case.summary()
 
-    assert summary.deadlines_met == {Deadline.screening: True, Deadline.decision: False}
+    assert summary.deadlines_met == {Deadline.screening: True, Deadline.mash_decision: False}
     assert summary.outcome is DecisionOutcome.assessment
     assert not summary.child_seen
 

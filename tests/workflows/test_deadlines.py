@@ -59,7 +59,7 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
     assert screened - (received + HOUR / 2) < HOUR / 60  # the moment it was submitted
     assert state.deadlines[Deadline.checks] == screened + 6 * HOUR
     # One working day: Tuesday 1 June 2027 16:00 BST.
-    assert state.deadlines[Deadline.decision] == utc(2027, 6, 1, 15)
+    assert state.deadlines[Deadline.mash_decision] == utc(2027, 6, 1, 15)
 
     await case.advance_to(screened + 5 * HOUR)
     await case.complete(
@@ -145,9 +145,9 @@ async def test_deadlines_across_the_clock_change_and_from_a_weekend(new_case: Ne
             ScreeningResult(rag=rag, rationale="Needs checks.", agencies=[Agency.health]),
         )
     # Tuesday 2 Nov 2027 10:00 GMT: the wall-clock time is kept across the change.
-    assert (await autumn.state()).deadlines[Deadline.decision] == utc(2027, 11, 2, 10)
+    assert (await autumn.state()).deadlines[Deadline.mash_decision] == utc(2027, 11, 2, 10)
     # Tuesday 8 June 2027 09:00 BST.
-    assert (await weekend.state()).deadlines[Deadline.decision] == utc(2027, 6, 8, 8)
+    assert (await weekend.state()).deadlines[Deadline.mash_decision] == utc(2027, 6, 8, 8)
     # Green checks: 24 clock hours from screening.
     autumn_state = await autumn.state()
     assert (
@@ -175,7 +175,7 @@ async def test_strategy_discussion_and_visit_ladders_over_a_weekend(
     await case.advance_to(utc(2027, 6, 4, 13))
     await case.complete(TaskKind.decision, decision("strategy_discussion"))
     state = await case.state()
-    decided = state.milestones[Milestone.decided]
+    decided = state.milestones[Milestone.mash_decided]
     strategy = await case.open_task(TaskKind.strategy_discussion)
     assert strategy.counts_from == decided
     assert strategy.due_at == decided + 72 * HOUR  # Friday to Monday, same wall-clock time

@@ -13,7 +13,7 @@ from domain.case import Stage
 from domain.policy import Rag
 from domain.tasks import Agency, ReviewResult, ScreeningResult, TaskKind
 from tests.workers.variants import ShortRuns
-from tests.workflows.driver import CHECK, NewCase, decision, start_case
+from tests.workflows.driver import CHECK, NewCase, acknowledge, decision, start_case, tell_referrer
 from workers.worker import build_worker
 
 SCREENING = ScreeningResult(rag=Rag.amber, rationale="Checks.", agencies=[Agency.police])
@@ -92,6 +92,8 @@ async def test_a_long_case_continues_as_new_carrying_its_state(
         answer = await case.complete(TaskKind.agency_check, CHECK, agency="police")
         assert answer.stage is Stage.decision
         await case.complete(TaskKind.decision, decision("nfa"))
+        await acknowledge(case)
+        await tell_referrer(case)
         summary = await case.handle.result()  # follows the case from run to run
 
     assert summary.outcome == "nfa"

@@ -21,58 +21,103 @@ from domain.tasks import (
 from tests.workflows.driver import (
     Case,
     NewCase,
+    acknowledge,
     decision,
+    hand_over,
+    referral_decision,
     screen_and_check,
     strategy,
+    tell_referrer,
     visit,
 )
 
 
 @pytest.mark.parametrize("outcome", ["nfa", "advice", "early_help"])
-async def test_decisions_that_close_the_case(
+async def test_mash_decisions_that_close_the_contact(
     new_case: NewCase, pool: asyncpg.Pool, outcome: str
 ) -> None:
     case = await new_case()
+    await acknowledge(case)
     await screen_and_check(case)
     answer = await case.complete(TaskKind.decision, decision(outcome))
+    # The contact is decided but not closed: the referrer is still to be told the outcome.
+    assert answer.stage is Stage.decision
+    assert [t.kind for t in answer.opened_tasks] == [TaskKind.referrer_feedback]
+    state = await case.state()
+    assert state.referral_at is None and Milestone.referrer_told not in state.milestones
+    answer = await tell_referrer(case)
     summary = await case.handle.result()
 
     assert answer.stage is Stage.closed
     assert summary.outcome == outcome
     assert summary.deadlines_met == {
-        "screening": True, "decision": True, "referrer_told": True
+        "screening": True, "mash_decision": True, "acknowledgement": True,
+        "referrer_feedback": True,
     }  # fmt: skip
     assert not summary.child_seen
     async with pool.acquire() as conn:
         row = await conn.fetchrow(
-            "SELECT stage, outcome, decided_at, referrer_told_at FROM referral"
-            " WHERE workflow_id = $1",
+            "SELECT stage, outcome, deadlines, milestones FROM referral WHERE workflow_id = $1",
             case.handle.id,
         )
-        told = await conn.fetchval(
-            "SELECT count(*) FROM notification WHERE workflow_id = $1 AND kind = 'referrer_told'",
+        told = await conn.fetch(
+            "SELECT recipient_team, payload->>'outcome' AS outcome FROM notification"
+            " WHERE workflow_id = $1 AND kind = 'check_outcome' ORDER BY recipient_team",
             case.handle.id,
         )
     assert row is not None and (row["stage"], row["outcome"]) == ("closed", outcome)
-    assert row["decided_at"] is not None and row["referrer_told_at"] is not None
-    assert told == 1
+    assert '"referrer_told"' in row["milestones"] and '"acknowledged"' in row["milestones"]
+    # The partners whose checks were asked are told the outcome, as a code.
+    assert [(r["recipient_team"], r["outcome"]) for r in told] == [
+        ("agency:health", outcome), ("agency:police", outcome),
+    ]  # fmt: skip
     assert await case.replay() < 500
 
 
-async def test_assessment_leads_to_a_visit_where_the_child_is_seen(new_case: NewCase) -> None:
+async def test_a_referral_is_decided_then_seen_then_handed_over(new_case: NewCase) -> None:
     case = await new_case()
     await screen_and_check(case, Rag.green)
-    answer = await case.complete(TaskKind.decision, decision("assessment"))
+    answer = await case.complete(TaskKind.decision, decision("referral"))
+    assert [t.kind for t in answer.opened_tasks] == [TaskKind.referral_decision]
+    state = await case.state()
+    assert state.referral_at == state.milestones[Milestone.mash_decided]
+    assert Deadline.referral_decision in state.deadlines
+    answer = await case.complete(TaskKind.referral_decision, referral_decision("assessment"))
     assert answer.stage is Stage.visit
+    assert {t.kind for t in answer.opened_tasks} == {TaskKind.referrer_feedback, TaskKind.visit}
     visit_task = await case.open_task(TaskKind.visit)
     # Five working days from the decision.
     assert visit_task.due_at - visit_task.counts_from >= timedelta(days=5)
     await visit(case)
+    state = await case.state()
+    assert state.stage is Stage.handover
+    assert {Deadline.handover, Deadline.assessment} <= set(state.deadlines)
+    assert Deadline.icpc not in state.deadlines
+    await hand_over(case)
+    await acknowledge(case)
+    assert (await case.state()).stage is Stage.handover  # still to tell the referrer
+    await tell_referrer(case)
     summary = await case.handle.result()
 
     assert summary.child_seen and summary.deadlines_met[Deadline.visit]
-    assert summary.milestones[Milestone.child_seen] >= summary.milestones[Milestone.decided]
+    assert summary.deadlines_met[Deadline.assessment]
+    assert (
+        summary.milestones[Milestone.child_seen] >= summary.milestones[Milestone.referral_decided]
+    )
     assert await case.replay() < 500
+
+
+async def test_a_referral_stepped_down_closes_once_the_referrer_is_told(new_case: NewCase) -> None:
+    case = await new_case()
+    await acknowledge(case)
+    await screen_and_check(case)
+    await case.complete(TaskKind.decision, decision("referral"))
+    await case.complete(TaskKind.referral_decision, referral_decision("step_down"))
+    await tell_referrer(case)
+    summary = await case.handle.result()
+
+    assert summary.outcome == "step_down"
+    assert set(summary.deadlines_met) >= {Deadline.mash_decision, Deadline.referral_decision}
 
 
 @pytest.mark.parametrize(
@@ -97,9 +142,15 @@ async def test_strategy_discussion_outcomes(
         if expected is not None:
             assert visit_task.due_at - visit_task.counts_from == expected
         await visit(case)
+        await hand_over(case, section_47=strategy_outcome is StrategyOutcome.section_47)
+    await acknowledge(case)
+    await tell_referrer(case)
     summary = await case.handle.result()
 
     assert summary.strategy_outcome == strategy_outcome.value
+    if strategy_outcome is StrategyOutcome.section_47:
+        assert summary.deadlines_met[Deadline.icpc]
+        assert summary.deadlines[Deadline.icpc] > summary.milestones[Milestone.strategy_held]
     assert summary.child_seen is bool(visits)
     assert await case.replay() < 500
 
@@ -113,8 +164,16 @@ async def test_immediate_protection_opens_strategy_and_visit_together(new_case: 
     )  # fmt: skip
     # Immediate risk: the decision opens at once, alongside the checks.
     assert answer.stage is Stage.decision
-    kinds = {t.kind for t in (await case.state()).tasks if t.status is TaskStatus.open}
-    assert kinds == {TaskKind.agency_check, TaskKind.decision}
+    state = await case.state()
+    kinds = {t.kind for t in state.tasks if t.status is TaskStatus.open}
+    assert kinds == {TaskKind.acknowledgement, TaskKind.agency_check, TaskKind.decision}
+    # Immediate risk makes the contact a referral at once: the decision is due at the earlier
+    # of the red MASH timescale and one working day from the referral.
+    assert state.referral_at == state.milestones[Milestone.screened]
+    decision_task = next(t for t in state.tasks if t.kind is TaskKind.decision)
+    assert decision_task.due_at == min(
+        state.deadlines[Deadline.mash_decision], state.deadlines[Deadline.referral_decision]
+    )
 
     answer = await case.complete(TaskKind.decision, decision("immediate_protection"))
     assert answer.stage is Stage.strategy_discussion
@@ -125,6 +184,9 @@ async def test_immediate_protection_opens_strategy_and_visit_together(new_case: 
     await strategy(case, StrategyOutcome.section_47)
     assert (await case.state()).stage is Stage.visit
     await visit(case)
+    await hand_over(case, section_47=True)
+    await acknowledge(case)
+    await tell_referrer(case)
     summary = await case.handle.result()
     state = await case.state()  # a closed case answers queries too (the worker replays it)
 
@@ -161,6 +223,9 @@ async def test_two_failed_visits_escalate_and_bring_in_the_police(new_case: NewC
         actor="pc-1",
     )
     await visit(case, seen=True, attempt=3)
+    await hand_over(case)
+    await acknowledge(case)
+    await tell_referrer(case)
     summary = await case.handle.result()
 
     assert summary.child_seen and summary.highest_escalation_level == 2
@@ -193,8 +258,8 @@ async def test_new_information_raising_amber_to_red_tightens_deadlines_ahead(
     after = await case.state()
 
     assert after.rag is Rag.red
-    assert after.deadlines[Deadline.decision] == min(
-        before.deadlines[Deadline.decision], before.received_at + timedelta(hours=4)
+    assert after.deadlines[Deadline.mash_decision] == min(
+        before.deadlines[Deadline.mash_decision], before.received_at + timedelta(hours=4)
     )
     assert after.deadlines[Deadline.checks] <= before.deadlines[Deadline.checks]
     check = next(t for t in after.tasks if t.kind is TaskKind.agency_check)
@@ -236,6 +301,10 @@ async def test_immediate_protection_seen_before_the_strategy_discussion_waits_fo
     assert state.stage is Stage.strategy_discussion
     assert (await case.open_task(TaskKind.strategy_discussion)).status is TaskStatus.open
     await strategy(case, StrategyOutcome.section_47)
+    assert (await case.state()).stage is Stage.handover
+    await hand_over(case, section_47=True)
+    await acknowledge(case)
+    await tell_referrer(case)
     summary = await case.handle.result()
 
     assert summary.child_seen and summary.strategy_outcome == "section_47"

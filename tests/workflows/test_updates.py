@@ -28,7 +28,7 @@ from domain.tasks import (
     TaskKind,
     TaskStatus,
 )
-from tests.workflows.driver import Case, NewCase, decision
+from tests.workflows.driver import Case, NewCase, acknowledge, decision, tell_referrer
 from workflows.referral import ReferralWorkflow
 
 SCREENING = ScreeningResult(rag=Rag.amber, rationale="Checks needed.", agencies=[Agency.police])
@@ -98,6 +98,8 @@ async def test_a_decision_must_consider_the_household_and_screen_for_exploitatio
 
     screening = ExploitationScreening(risk=ExploitationRisk.significant, indicators=["missing"])
     await case.complete_task(task.task_id, decision("early_help", exploitation=screening))
+    await tell_referrer(case)
+    await acknowledge(case)
     await case.handle.result()
 
     async with pool.acquire() as conn:
@@ -107,7 +109,9 @@ async def test_a_decision_must_consider_the_household_and_screen_for_exploitatio
         )
     sent = {(row["kind"], row["recipient_team"]) for row in kinds}
     assert ("exploitation_risk", "exploitation") in sent
-    assert ("referrer_told", "referrer") in sent
+    # The referrer is told by a member of staff (a task), not by an email to nobody.
+    assert ("check_outcome", "agency:police") in sent
+    assert not any(kind == "referrer_told" for kind, _ in sent)
 
 
 async def test_a_second_referral_of_the_same_child_is_a_re_referral(new_case: NewCase) -> None:
