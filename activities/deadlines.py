@@ -2,18 +2,23 @@
 
 The workflow runs it as a local activity when a stage starts, so the answer is written into
 history: a later change to the calendar or a policy never moves a running case's deadline on
-replay. It does no I/O; a bad request (unknown policy version, missing or wrong RAG or outcome
-for the step) can never succeed on retry, so it fails as a non-retryable `ApplicationError` of
-type `INVALID_DEADLINE_REQUEST`.
+replay. Hours count in the working pattern of the request's `team`, and rungs that fall outside it
+go to the emergency duty team; agency checks given `mash_decision_due` end no later than the
+policy's checks margin before it. It does no I/O; a bad request (unknown policy version, missing
+or wrong RAG or outcome for the step, an instant whose arithmetic leaves the calendar, such as
+0001-01-01 or 9999-12-31) can never succeed on retry, so it fails as a non-retryable
+`ApplicationError` of type `INVALID_DEADLINE_REQUEST`.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.editions import UnknownPolicyError, get_policy
-from domain.policy import DecisionOutcome, StrategyOutcome, VisitKind
+from domain.policy import DecisionOutcome, Step, StrategyOutcome, TimescalePolicy, VisitKind
 from domain.records import (
     ComputeDueInput,
     ComputeDueResult,
@@ -50,31 +55,53 @@ def parse_outcome(value: str | None) -> DecisionOutcome | StrategyOutcome | Visi
 
 
 def due(request: ComputeDueInput) -> ComputeDueResult:
-    """When `request.step`, counting from `request.counts_from`, is due (UTC), and the rungs of
-    its escalation ladder, under the policy edition the case started with and England's default
-    working calendar."""
+    """When `request.step`, done by `request.team` and counting from `request.counts_from`, is
+    due (UTC), and the rungs of its escalation ladder, under the policy edition the case started
+    with (its working patterns and its calendar)."""
     try:
         policy = get_policy(request.policy_version)
     except UnknownPolicyError as err:
         raise _invalid(str(err)) from None
     outcome = parse_outcome(request.outcome)
     try:
-        due_at = policy.due(request.step, request.counts_from, rag=request.rag, outcome=outcome)
-        rungs = policy.ladder(request.counts_from, due_at)
-    except ValueError as err:
+        due_at = _due_at(policy, request, outcome)
+        rungs = policy.ladder(request.counts_from, due_at, team=request.team)
+    # Date arithmetic out of range (year 1, year 9999) raises OverflowError, an ArithmeticError;
+    # no retry can fix either kind, so neither may leave the case retrying for ever.
+    except (ValueError, ArithmeticError) as err:
         raise _invalid(
             f"cannot compute the {request.step.value} deadline under policy "
-            f"{request.policy_version!r}: {err}"
+            f"{request.policy_version!r} from {request.counts_from.isoformat()}: "
+            f"{type(err).__name__}: {err}"
         ) from None
     activity.logger.info(
         "deadline_computed",
         extra={
             "step": request.step.value,
             "policy_version": request.policy_version,
+            "team": request.team,
             "due_at": due_at.isoformat(),
         },
     )
     return ComputeDueResult(due_at=due_at, rungs=rungs)
+
+
+def _due_at(
+    policy: TimescalePolicy,
+    request: ComputeDueInput,
+    outcome: DecisionOutcome | StrategyOutcome | VisitKind | None,
+) -> datetime:
+    if request.mash_decision_due is None:
+        return policy.due(
+            request.step, request.counts_from, rag=request.rag, outcome=outcome, team=request.team
+        )
+    if request.step is not Step.agency_check:
+        raise ValueError("mash_decision_due caps agency checks only")
+    if request.rag is None:
+        raise ValueError(f"the {request.step} timescale depends on rag; pass rag=...")
+    return policy.checks_due(
+        request.counts_from, request.rag, request.mash_decision_due, team=request.team
+    )
 
 
 @activity.defn

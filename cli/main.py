@@ -157,6 +157,10 @@ from cli.audits import audits_app  # noqa: E402 - the case audits' daily check (
 
 app.add_typer(audits_app, name="audits")
 
+from cli.policy import policy_app  # noqa: E402 - timescale policy files (issue 15)
+
+app.add_typer(policy_app, name="policy")
+
 
 if __name__ == "__main__":
     sys.exit(app())

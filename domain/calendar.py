@@ -2,17 +2,22 @@
 
 A working day is Monday to Friday and not an England bank holiday. Bank holidays come from the
 `holidays` package (GB, subdivision ENG), never from a hand-written list, and one-off holidays
-announced by proclamation can be added per calendar. Every function is pure and deterministic, so
-it is safe inside the Temporal workflow sandbox; results are aware datetimes in UTC.
+announced by proclamation can be added per calendar. A `WorkingPattern` says when a team works:
+office hours on working days, or all hours; hour timescales count inside it. Every function is
+pure and deterministic, so it is safe inside the Temporal workflow sandbox; results are aware
+datetimes in UTC.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Self
 from zoneinfo import ZoneInfo
 
 import holidays
+from pydantic import BaseModel, ConfigDict, model_validator
 
 LONDON = ZoneInfo("Europe/London")
 """The zone every working-day rule is read in."""
@@ -120,3 +125,82 @@ def add_hours(instant: datetime, hours: float) -> datetime:
     """
     _require_aware(instant)
     return instant.astimezone(UTC) + timedelta(hours=hours)
+
+
+class PatternKind(StrEnum):
+    """Whether a team works office hours on working days only, or every hour of every day."""
+
+    office = "office"
+    all_hours = "all_hours"
+
+
+class WorkingPattern(BaseModel):
+    """When a team works: `office` (from `opens` to `closes`, London time, on the calendar's
+    working days) or `all_hours`. An hour timescale counts only the hours inside the pattern."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: PatternKind
+    opens: time = WORKING_DAY_START
+    closes: time = time(17, 0)
+
+    @model_validator(mode="after")
+    def _a_working_day_has_hours(self) -> Self:
+        if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
+            raise ValueError("opens and closes are London wall-clock times, without a zone")
+        if self.opens >= self.closes:
+            raise ValueError("opens must be before closes")
+        return self
+
+    def is_open(self, instant: datetime, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> bool:
+        """Whether `instant` falls inside this pattern's working hours."""
+        _require_aware(instant)
+        if self.kind is PatternKind.all_hours:
+            return True
+        local = instant.astimezone(LONDON)
+        return calendar.is_working_day(local.date()) and self.opens <= local.time() < self.closes
+
+    def add_hours(
+        self, instant: datetime, hours: float, calendar: WorkingCalendar = DEFAULT_CALENDAR
+    ) -> datetime:
+        """`instant` plus `hours` hours counted inside this pattern, in UTC.
+
+        All hours: elapsed clock time. Office: an instant outside the hours first moves to the
+        next opening (09:00 that working day, or of the next one); hours are then spent inside
+        the working day, carrying what is left over to the next working day's opening. A due time
+        may fall exactly at closing: Friday 15:00 plus 2 hours is Friday 17:00, plus 4 hours is
+        Monday 11:00.
+        """
+        _require_aware(instant)
+        if hours < 0:
+            raise ValueError(f"hours must be zero or more, got {hours}")
+        if self.kind is PatternKind.all_hours:
+            return add_hours(instant, hours)
+        local = instant.astimezone(LONDON)
+        day = local.date()
+        start = instant.astimezone(UTC)
+        if not calendar.is_working_day(day) or local.time() >= self.closes:
+            day = calendar.next_working_day(day)
+            start = _london(day, self.opens)
+        elif local.time() < self.opens:
+            start = _london(day, self.opens)
+        remaining = timedelta(hours=hours)
+        while True:
+            available = _london(day, self.closes) - start
+            if remaining <= available:
+                return start + remaining
+            remaining -= available
+            day = calendar.next_working_day(day)
+            start = _london(day, self.opens)
+
+
+def _london(day: date, wall_clock: time) -> datetime:
+    """The UTC instant of `wall_clock` on `day` in London (fold=0 at an ambiguous hour)."""
+    return datetime.combine(day, wall_clock, tzinfo=LONDON).astimezone(UTC)
+
+
+OFFICE_HOURS = WorkingPattern(kind=PatternKind.office)
+"""Working days, 09:00 to 17:00 London time."""
+
+ALL_HOURS = WorkingPattern(kind=PatternKind.all_hours)
+"""Every hour of every day: hour timescales are clock hours."""

@@ -1,59 +1,40 @@
-"""The policy editions a case may name, by version: the timescales and escalation ladders as
-data. Add editions; never change or remove one that running cases may still use."""
+"""The policy editions a case may name, by version: the timescales, working patterns and
+escalation ladders as data, one TOML file per edition (domain/policies/, plus the council's own in
+`FRONTDOOR_POLICY_DIR`). Add editions; never change or remove one that running cases may still
+use.
+
+The files are read and validated when this module is imported, so the worker and the API stop at
+start-up, naming the file and the line, if one is wrong (`PolicyFileError`).
+"""
 
 from __future__ import annotations
 
-from domain.policy import (
-    EscalationLadder,
-    RagTimescales,
-    Role,
-    RungSpec,
-    StrategyDiscussionTimescales,
-    Timescale,
-    TimescalePolicy,
-    VisitTimescales,
-)
+from domain.policy import TimescalePolicy
+from domain.policy_files import PolicyFileError, load_policies, policy_dirs
 
-ENGLAND_2023 = TimescalePolicy(
-    version="england-2023",
-    screening=Timescale(hours=2),
-    agency_checks=RagTimescales(
-        red=Timescale(hours=2),
-        amber=Timescale(hours=6),
-        green=Timescale(hours=24),
-    ),
-    decision=RagTimescales(
-        red=Timescale(hours=4),
-        amber=Timescale(working_days=1),
-        green=Timescale(working_days=3),
-    ),
-    strategy_discussion=StrategyDiscussionTimescales(
-        immediate_protection=Timescale(hours=2),
-        otherwise=Timescale(working_days=1),
-    ),
-    visit=VisitTimescales(
-        child_protection=Timescale(hours=24),
-        assessment=Timescale(working_days=5),
-    ),
-    visit_reattempt=Timescale(hours=24),
-    referrer_told=Timescale(working_days=1),
-    review_new_information=Timescale(hours=2),
-    escalation=EscalationLadder(
-        rungs=(
-            RungSpec(level=0, role=Role.assignee, offset=-0.25),
-            RungSpec(level=1, role=Role.team_manager, offset=0),
-            RungSpec(level=2, role=Role.service_manager, offset=0.5),
-            RungSpec(level=3, role=Role.head_of_service, offset=1),
-        )
-    ),
-)
-"""The default policy edition: the timescales of the referral workflow's specification (issue 3)."""
+__all__ = [
+    "DEFAULT_POLICY_VERSION",
+    "ENGLAND_2023",
+    "ENGLAND_2026",
+    "POLICIES",
+    "PolicyFileError",
+    "UnknownPolicyError",
+    "get_policy",
+]
 
-DEFAULT_POLICY_VERSION = "england-2023"
-
-POLICIES: dict[str, TimescalePolicy] = {ENGLAND_2023.version: ENGLAND_2023}
+POLICIES: dict[str, TimescalePolicy] = load_policies(policy_dirs())
 """Every policy edition a case may name, by version. Add editions; never change or remove one
 that running cases may still use."""
+
+DEFAULT_POLICY_VERSION = "england-2026"
+"""The edition new cases start under (cases under england-2023 keep theirs)."""
+
+ENGLAND_2023 = POLICIES["england-2023"]
+"""The first edition: every team works all hours (clock-hour timescales)."""
+
+ENGLAND_2026 = POLICIES["england-2026"]
+"""The default edition: contact then referral, office hours for the council's teams, the checks
+margin, the emergency duty team out of hours (issue 15)."""
 
 
 class UnknownPolicyError(KeyError):

@@ -1,177 +1,127 @@
 """Timescale and escalation policies: versioned data, one `TimescalePolicy` per edition.
 
 A case keeps the policy version it started under (named in its input), so a new edition is a new
-entry in `domain.editions.POLICIES`, never an edit of an existing one. Every due time and
-escalation rung is an aware datetime in UTC, computed with the England working-day calendar.
+file under domain/policies/ (loaded into `domain.editions.POLICIES`), never an edit of an existing
+one. Every due time and escalation rung is an aware datetime in UTC, computed with the England
+working-day calendar and the working pattern of the team doing the step.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from domain.calendar import DEFAULT_CALENDAR, WorkingCalendar, add_hours
-
-
-class Rag(StrEnum):
-    """The screening rating: red is the most urgent."""
-
-    red = "red"
-    amber = "amber"
-    green = "green"
-
-
-class Step(StrEnum):
-    """A step of the referral that has its own timescale and escalation ladder."""
-
-    screening = "screening"
-    agency_check = "agency_check"
-    # The contact's decision by a MASH manager, on the RAG timescale from receipt.
-    mash_decision = "mash_decision"
-    # The referral's decision on the type of response: one working day from `referral_at`.
-    referral_decision = "referral_decision"
-    # The referrer acknowledged (from receipt) and later told the outcome (from the decision).
-    acknowledgement = "acknowledgement"
-    referrer_feedback = "referrer_feedback"
-    strategy_discussion = "strategy_discussion"
-    visit = "visit"
-    visit_reattempt = "visit_reattempt"
-    # The receiving team accepts the case (from the child seen); the assessment completes (from
-    # `referral_at`); the initial child protection conference (from the strategy discussion).
-    handover = "handover"
-    assessment = "assessment"
-    icpc = "icpc"
-    review_new_information = "review_new_information"
-
-
-class DecisionOutcome(StrEnum):
-    """What the front door decides: the MASH decision on a contact (nfa, advice, early help, or
-    a referral whose response is decided next), the response to a referral (assessment,
-    strategy discussion, immediate protection, step down), or both at once (a MASH decision of
-    assessment, strategy discussion or immediate protection makes the referral and decides it)."""
-
-    nfa = "nfa"
-    advice = "advice"
-    early_help = "early_help"
-    referral = "referral"
-    assessment = "assessment"
-    strategy_discussion = "strategy_discussion"
-    immediate_protection = "immediate_protection"
-    step_down = "step_down"
-
-    @property
-    def closes_case(self) -> bool:
-        """Whether the front door's work ends with this decision (no strategy, no visit)."""
-        return self in (
-            DecisionOutcome.nfa,
-            DecisionOutcome.advice,
-            DecisionOutcome.early_help,
-            DecisionOutcome.step_down,
-        )
-
-    @property
-    def makes_referral(self) -> bool:
-        """Whether a MASH decision of this outcome makes the contact a referral."""
-        return self not in (DecisionOutcome.nfa, DecisionOutcome.advice, DecisionOutcome.early_help)
-
-    @property
-    def is_response(self) -> bool:
-        """Whether this outcome is a type of response to a referral (a referral decision)."""
-        return self in REFERRAL_RESPONSES
-
-    @property
-    def holds_strategy_discussion(self) -> bool:
-        """Whether a strategy discussion follows (at once, for immediate protection)."""
-        return self in (DecisionOutcome.strategy_discussion, DecisionOutcome.immediate_protection)
-
-    @property
-    def visits_at_once(self) -> bool:
-        """Whether the child is visited straight after the decision, before any discussion."""
-        return self in (DecisionOutcome.assessment, DecisionOutcome.immediate_protection)
-
-
-REFERRAL_RESPONSES = frozenset(
-    {
-        DecisionOutcome.assessment,
-        DecisionOutcome.strategy_discussion,
-        DecisionOutcome.immediate_protection,
-        DecisionOutcome.step_down,
-    }
+from domain.calendar import (
+    ALL_HOURS,
+    DEFAULT_CALENDAR,
+    OFFICE_HOURS,
+    WorkingCalendar,
+    WorkingPattern,
 )
-"""The types of response a referral decision chooses from."""
+from domain.steps import (
+    REFERRAL_RESPONSES,
+    DecisionOutcome,
+    Rag,
+    Role,
+    Step,
+    StrategyOutcome,
+    VisitKind,
+    visit_kind,
+)
 
-
-class StrategyOutcome(StrEnum):
-    """What a strategy discussion decides."""
-
-    section_47 = "section_47"
-    assessment = "assessment"
-    nfa = "nfa"
-
-
-class VisitKind(StrEnum):
-    """Which visit timescale applies: child protection (24 hours) or assessment (working days)."""
-
-    child_protection = "child_protection"
-    assessment = "assessment"
-
-
-class Role(StrEnum):
-    """Who an escalation rung goes to, from the practitioner upwards."""
-
-    assignee = "assignee"
-    team_manager = "team_manager"
-    service_manager = "service_manager"
-    head_of_service = "head_of_service"
-    # Out of the team's working hours a rung above the reminder goes to the emergency duty team.
-    emergency_duty = "emergency_duty"
-
-
-def visit_kind(outcome: DecisionOutcome | StrategyOutcome | VisitKind) -> VisitKind:
-    """The visit a decision or strategy outcome calls for; ValueError if it calls for none.
-
-    Immediate protection and section 47 enquiries are child protection visits; an assessment,
-    decided at the front door or by a strategy discussion, is an assessment visit.
-    """
-    if outcome in (
-        DecisionOutcome.immediate_protection,
-        StrategyOutcome.section_47,
-        VisitKind.child_protection,
-    ):
-        return VisitKind.child_protection
-    # The enums are str-valued, so DecisionOutcome.assessment, StrategyOutcome.assessment and
-    # VisitKind.assessment all compare equal to "assessment".
-    if outcome == VisitKind.assessment:
-        return VisitKind.assessment
-    raise ValueError(f"outcome {outcome!r} does not lead to a visit")
+__all__ = [
+    "MAX_HOURS",
+    "MAX_WORKING_DAYS",
+    "REFERRAL_RESPONSES",
+    "DecisionOutcome",
+    "EscalationLadder",
+    "IntakeRules",
+    "Margin",
+    "Rag",
+    "RagTimescales",
+    "Role",
+    "Rung",
+    "RungSpec",
+    "Step",
+    "StrategyDiscussionTimescales",
+    "StrategyOutcome",
+    "TableEntryError",
+    "Timescale",
+    "TimescalePolicy",
+    "VisitKind",
+    "VisitTimescales",
+    "ladder",
+    "visit_kind",
+]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Timescale(_Frozen):
-    """How long a step may take: either clock hours or working days, exactly one of them."""
+MAX_HOURS = 24 * 366
+"""The longest hour timescale a policy may set (a year): counting stays quick and in range."""
 
-    hours: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    working_days: int | None = Field(default=None, ge=1)
+MAX_WORKING_DAYS = 366
+"""The longest working-day timescale a policy may set."""
+
+
+class Timescale(_Frozen):
+    """How long a step may take: either hours or working days, exactly one of them.
+
+    Hours count inside the working pattern of the team doing the step (clock hours for an
+    all-hours team), unless `all_hours` says they are clock hours whatever the team's pattern
+    (a child protection visit within 24 hours). Working days follow the calendar's rule whatever
+    the pattern (see `WorkingCalendar.add_working_days`).
+    """
+
+    hours: float | None = Field(default=None, gt=0, le=MAX_HOURS, allow_inf_nan=False)
+    working_days: int | None = Field(default=None, ge=1, le=MAX_WORKING_DAYS)
+    all_hours: bool = False
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
         if (self.hours is None) == (self.working_days is None):
             raise ValueError("a timescale has exactly one of hours or working_days")
+        if self.all_hours and self.hours is None:
+            raise ValueError("all_hours applies to a timescale in hours only")
         return self
 
-    def due_from(self, start: datetime, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> datetime:
-        """When a step that counts from `start` is due, in UTC."""
+    def due_from(
+        self,
+        start: datetime,
+        calendar: WorkingCalendar = DEFAULT_CALENDAR,
+        pattern: WorkingPattern = ALL_HOURS,
+    ) -> datetime:
+        """When a step that counts from `start` is due, in UTC, for a team working `pattern`."""
         if self.working_days is not None:
             return calendar.add_working_days(start, self.working_days)
         assert self.hours is not None  # guaranteed by _exactly_one
-        return add_hours(start, self.hours)
+        return (ALL_HOURS if self.all_hours else pattern).add_hours(start, self.hours, calendar)
+
+
+class Margin(_Frozen):
+    """A length of clock time kept free before another deadline (the checks margin)."""
+
+    hours: float = Field(default=0, ge=0, le=MAX_HOURS, allow_inf_nan=False)
+
+    def as_timedelta(self) -> timedelta:
+        return timedelta(hours=self.hours)
+
+
+class IntakeRules(_Frozen):
+    """The dates an intake may carry (checked by the API): a contact received no longer ago than
+    `received_within_days` and no later than `future_grace_minutes` from now (clocks differ), a
+    date of birth on or after `earliest_birth_date`, an expected due date (an unborn child)
+    within `expected_due_within_days`."""
+
+    received_within_days: int = Field(default=730, ge=1, le=36_500)
+    future_grace_minutes: int = Field(default=5, ge=0, le=1_440)
+    earliest_birth_date: date = date(1900, 1, 1)
+    expected_due_within_days: int = Field(default=300, ge=1, le=36_500)
 
 
 class RagTimescales(_Frozen):
@@ -223,7 +173,7 @@ class RungSpec(_Frozen):
 
     level: int = Field(ge=0)
     role: Role
-    offset: float = Field(ge=-1, allow_inf_nan=False)
+    offset: float = Field(ge=-1, le=100, allow_inf_nan=False)
 
 
 class EscalationLadder(_Frozen):
@@ -247,25 +197,87 @@ class Rung(_Frozen):
     at: datetime
 
 
-class TimescalePolicy(_Frozen):
-    """Every step's timescale and the escalation ladder, as one named, versioned edition.
+class TableEntryError(ValueError):
+    """A problem with one entry, `key`, of a table (the policy files put it on that key's line)."""
 
-    What each timescale counts from: screening and the decision from the referral's receipt;
-    agency checks from screening completed; the strategy discussion, the referrer being told and
-    the visit from the decision (or, for the visit, the strategy discussion); a visit re-attempt
-    from the failed attempt; the review of new information from its arrival.
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _default_patterns() -> dict[str, WorkingPattern]:
+    return {"office": OFFICE_HOURS, "all_hours": ALL_HOURS}
+
+
+class TimescalePolicy(_Frozen):
+    """Every step's timescale, the working patterns and the escalation ladder, as one named,
+    versioned edition (a TOML file under domain/policies/, see domain/policy_files.py).
+
+    What each timescale counts from: screening, the MASH decision and the acknowledgement from
+    the contact's receipt; agency checks from screening completed (and never later than
+    `checks_margin` before the MASH decision is due); the referral decision and the assessment
+    from `referral_at`; the strategy discussion, the referrer's feedback and the visit from the
+    decision (or, for the visit, the strategy discussion); a visit re-attempt from the failed
+    attempt; the handover from the child seen; the initial child protection conference from the
+    strategy discussion; the review of new information from its arrival.
+
+    Hours count in the working pattern of the step's team (`teams`, else `default_pattern`);
+    every computation uses England's calendar plus `extra_holidays`.
     """
 
-    version: str = Field(min_length=1, max_length=100)
+    version: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    extra_holidays: frozenset[date] = frozenset()
+    patterns: dict[str, WorkingPattern] = Field(default_factory=_default_patterns, min_length=1)
+    default_pattern: str = "office"
+    teams: dict[str, str] = Field(default_factory=dict)
     screening: Timescale
     agency_checks: RagTimescales
-    decision: RagTimescales
+    checks_margin: Margin = Margin()
+    mash_decision: RagTimescales
+    referral_decision: Timescale
+    acknowledgement: Timescale
+    referrer_feedback: Timescale
     strategy_discussion: StrategyDiscussionTimescales
     visit: VisitTimescales
     visit_reattempt: Timescale
-    referrer_told: Timescale
+    handover: Timescale
+    assessment: Timescale
+    icpc: Timescale
     review_new_information: Timescale
     escalation: EscalationLadder
+    intake: IntakeRules = IntakeRules()
+
+    @field_validator("default_pattern")
+    @classmethod
+    def _default_is_a_pattern(cls, name: str, info: ValidationInfo) -> str:
+        patterns = info.data.get("patterns")
+        if patterns is not None and name not in patterns:
+            raise ValueError(f"no working pattern {name!r} (patterns: {', '.join(patterns)})")
+        return name
+
+    @field_validator("teams")
+    @classmethod
+    def _teams_name_patterns(cls, teams: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        patterns = info.data.get("patterns")
+        if patterns is not None:
+            for team, name in teams.items():
+                if name not in patterns:
+                    raise TableEntryError(
+                        team,
+                        f"team {team!r} names no working pattern {name!r} "
+                        f"(patterns: {', '.join(patterns)})",
+                    )
+        return teams
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """England's working days less this policy's `extra_holidays`."""
+        return WorkingCalendar(extra_holidays=self.extra_holidays)
+
+    def pattern_for(self, team: str | None) -> WorkingPattern:
+        """The working pattern of `team` (None: the front door's own, `default_pattern`)."""
+        name = self.default_pattern if team is None else self.teams.get(team, self.default_pattern)
+        return self.patterns[name]
 
     def timescale_for(
         self,
@@ -274,19 +286,14 @@ class TimescalePolicy(_Frozen):
         rag: Rag | None = None,
         outcome: DecisionOutcome | StrategyOutcome | VisitKind | None = None,
     ) -> Timescale:
-        """The timescale of `step`. Agency checks and the decision need `rag`; the strategy
+        """The timescale of `step`. Agency checks and the MASH decision need `rag`; the strategy
         discussion needs the decision `outcome`; the visit needs the outcome that calls for it."""
         match step:
-            case Step.screening:
-                return self.screening
-            case Step.agency_check:
+            case Step.agency_check | Step.mash_decision:
                 if rag is None:
                     raise _missing("rag", step)
-                return self.agency_checks.for_rag(rag)
-            case Step.decision:
-                if rag is None:
-                    raise _missing("rag", step)
-                return self.decision.for_rag(rag)
+                by_rag = self.agency_checks if step is Step.agency_check else self.mash_decision
+                return by_rag.for_rag(rag)
             case Step.strategy_discussion:
                 if outcome is None:
                     raise _missing("outcome", step)
@@ -299,12 +306,21 @@ class TimescalePolicy(_Frozen):
                 if outcome is None:
                     raise _missing("outcome", step)
                 return self.visit.for_kind(visit_kind(outcome))
-            case Step.visit_reattempt:
-                return self.visit_reattempt
-            case Step.referrer_told:
-                return self.referrer_told
-            case Step.review_new_information:
-                return self.review_new_information
+            case _:
+                return self._single_timescales()[step]
+
+    def _single_timescales(self) -> dict[Step, Timescale]:
+        return {
+            Step.screening: self.screening,
+            Step.referral_decision: self.referral_decision,
+            Step.acknowledgement: self.acknowledgement,
+            Step.referrer_feedback: self.referrer_feedback,
+            Step.visit_reattempt: self.visit_reattempt,
+            Step.handover: self.handover,
+            Step.assessment: self.assessment,
+            Step.icpc: self.icpc,
+            Step.review_new_information: self.review_new_information,
+        }
 
     def due(
         self,
@@ -313,88 +329,70 @@ class TimescalePolicy(_Frozen):
         *,
         rag: Rag | None = None,
         outcome: DecisionOutcome | StrategyOutcome | VisitKind | None = None,
-        calendar: WorkingCalendar = DEFAULT_CALENDAR,
+        team: str | None = None,
     ) -> datetime:
-        """When `step`, counting from `start`, is due (UTC); see `timescale_for`."""
-        return self.timescale_for(step, rag=rag, outcome=outcome).due_from(start, calendar)
-
-    def screening_due(
-        self, received_at: datetime, calendar: WorkingCalendar = DEFAULT_CALENDAR
-    ) -> datetime:
-        """When screening of a referral received at `received_at` is due."""
-        return self.screening.due_from(received_at, calendar)
+        """When `step`, counting from `start` and done by `team`, is due (UTC); see
+        `timescale_for`. For agency checks this is the uncapped due time: see `checks_due`."""
+        timescale = self.timescale_for(step, rag=rag, outcome=outcome)
+        return timescale.due_from(start, self.calendar, self.pattern_for(team))
 
     def checks_due(
-        self, screened_at: datetime, rag: Rag, calendar: WorkingCalendar = DEFAULT_CALENDAR
-    ) -> datetime:
-        """When agency checks asked for at screening (completed at `screened_at`) are due."""
-        return self.agency_checks.for_rag(rag).due_from(screened_at, calendar)
-
-    def decision_due(
-        self, received_at: datetime, rag: Rag, calendar: WorkingCalendar = DEFAULT_CALENDAR
-    ) -> datetime:
-        """When the decision on a referral received at `received_at` is due."""
-        return self.decision.for_rag(rag).due_from(received_at, calendar)
-
-    def strategy_discussion_due(
         self,
-        decided_at: datetime,
-        outcome: DecisionOutcome,
-        calendar: WorkingCalendar = DEFAULT_CALENDAR,
+        screened_at: datetime,
+        rag: Rag,
+        mash_decision_due: datetime | None = None,
+        *,
+        team: str | None = None,
     ) -> datetime:
-        """When the strategy discussion called for by a decision `outcome` is due."""
-        return self.due(Step.strategy_discussion, decided_at, outcome=outcome, calendar=calendar)
+        """When an agency check asked for at screening (completed at `screened_at`) is due: the
+        RAG timescale in `team`'s pattern, but no later than `checks_margin` before the MASH
+        decision is due (when given), and never before `screened_at`."""
+        due = self.due(Step.agency_check, screened_at, rag=rag, team=team)
+        if mash_decision_due is not None:
+            _require_aware(mash_decision_due)
+            due = min(due, mash_decision_due - self.checks_margin.as_timedelta())
+        return max(due, screened_at).astimezone(UTC)
 
-    def visit_due(
-        self,
-        start: datetime,
-        kind: VisitKind | DecisionOutcome | StrategyOutcome,
-        calendar: WorkingCalendar = DEFAULT_CALENDAR,
-    ) -> datetime:
-        """When the visit is due, counting from the decision or strategy discussion at `start`;
-        `kind` is the visit kind or the outcome that called for the visit."""
-        return self.visit.for_kind(visit_kind(kind)).due_from(start, calendar)
+    def is_out_of_hours(self, instant: datetime, team: str | None = None) -> bool:
+        """Whether `instant` falls outside `team`'s working pattern."""
+        return not self.pattern_for(team).is_open(instant, self.calendar)
 
-    def visit_reattempt_due(
-        self, attempted_at: datetime, calendar: WorkingCalendar = DEFAULT_CALENDAR
-    ) -> datetime:
-        """When the next visit is due after an attempt at `attempted_at` where the child was not
-        seen."""
-        return self.visit_reattempt.due_from(attempted_at, calendar)
-
-    def referrer_told_due(
-        self, decided_at: datetime, calendar: WorkingCalendar = DEFAULT_CALENDAR
-    ) -> datetime:
-        """When the referrer must have been told the outcome of a decision made at `decided_at`."""
-        return self.referrer_told.due_from(decided_at, calendar)
-
-    def review_due(
-        self, arrived_at: datetime, calendar: WorkingCalendar = DEFAULT_CALENDAR
-    ) -> datetime:
-        """When the review of new information that arrived at `arrived_at` is due."""
-        return self.review_new_information.due_from(arrived_at, calendar)
-
-    def ladder(self, start: datetime, due: datetime) -> list[Rung]:
-        """This policy's escalation rungs for a step counting from `start` and due at `due`."""
-        return ladder(start, due, self)
+    def ladder(self, start: datetime, due: datetime, *, team: str | None = None) -> list[Rung]:
+        """This policy's escalation rungs for a step of `team` counting from `start`, due at
+        `due`."""
+        return ladder(start, due, self, team=team)
 
 
 def _missing(name: str, step: Step) -> ValueError:
     return ValueError(f"the {step} timescale depends on {name}; pass {name}=...")
 
 
-def ladder(start: datetime, due: datetime, policy: TimescalePolicy) -> list[Rung]:
-    """The escalation rungs, in order, of a step counting from `start` and due at `due` (UTC).
+def _require_aware(instant: datetime) -> None:
+    if instant.utcoffset() is None:
+        raise ValueError(f"instant must be timezone-aware, got naive {instant.isoformat()}")
+
+
+def ladder(
+    start: datetime, due: datetime, policy: TimescalePolicy, *, team: str | None = None
+) -> list[Rung]:
+    """The escalation rungs, in order, of a step of `team` counting from `start` and due at `due`
+    (UTC).
 
     The window W = due - start is the step's whole timescale as it fell on the calendar (a
-    weekend inside a working-day timescale widens it), so rungs scale with the time allowed.
+    weekend inside a working-day timescale widens it), so rungs scale with the time allowed. A
+    rung above the reminder (level 1 and up) that falls outside the team's working pattern goes
+    to the emergency duty team, at its level, instead of a manager who is off duty.
     """
-    if start.utcoffset() is None or due.utcoffset() is None:
-        raise ValueError("start and due must be timezone-aware")
+    _require_aware(start)
+    _require_aware(due)
     if due < start:
         raise ValueError(f"due {due.isoformat()} is before start {start.isoformat()}")
     window = due - start
-    return [
-        Rung(level=spec.level, role=spec.role, at=(due + window * spec.offset).astimezone(UTC))
-        for spec in policy.escalation.rungs
-    ]
+    rungs = []
+    for spec in policy.escalation.rungs:
+        at = (due + window * spec.offset).astimezone(UTC)
+        role = spec.role
+        if spec.level >= 1 and policy.is_out_of_hours(at, team):
+            role = Role.emergency_duty
+        rungs.append(Rung(level=spec.level, role=role, at=at))
+    return rungs

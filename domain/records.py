@@ -25,6 +25,9 @@ class ComputeDueInput(BaseModel):
     # The team or agency that does the step (its working pattern counts the hours, and its
     # rungs out of hours go to the emergency duty team); None: the front door's own pattern.
     team: str | None = None
+    # Agency checks only: when the MASH decision is due; the checks fall due no later than the
+    # policy's checks margin before it (and never before `counts_from`).
+    mash_decision_due: datetime | None = None
 
 
 class ComputeDueResult(BaseModel):

@@ -1,11 +1,13 @@
-"""The default timescale policy and its escalation ladders, at exact instants."""
+"""The england-2023 edition, loaded from its file, keeps its timescales and escalation ladders at
+exact instants (its steps renamed: decision -> mash_decision, referrer_told -> referrer_feedback).
+The england-2026 edition is pinned in test_policy_2026.py."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
-from domain.calendar import LONDON, WorkingCalendar
+from domain.calendar import LONDON
 from domain.editions import (
     DEFAULT_POLICY_VERSION,
     ENGLAND_2023,
@@ -28,7 +30,7 @@ from domain.policy import (
     visit_kind,
 )
 
-POLICY = get_policy()
+POLICY = get_policy("england-2023")
 
 # Friday 22 May 2026, before the spring bank holiday on Monday 25 May. BST is UTC+1.
 FRIDAY_RECEIVED = datetime(2026, 5, 22, 16, tzinfo=LONDON)  # 15:00 UTC
@@ -46,11 +48,16 @@ def assert_same_utc(actual: datetime, expected: datetime) -> None:
     assert actual.utcoffset() == timedelta(0)
 
 
-def test_default_policy_is_england_2023() -> None:
-    assert DEFAULT_POLICY_VERSION == "england-2023"
+def test_the_default_is_england_2026_and_england_2023_is_kept() -> None:
+    assert DEFAULT_POLICY_VERSION == "england-2026"
+    assert get_policy().version == "england-2026"
     assert POLICY is ENGLAND_2023
-    assert POLICIES[DEFAULT_POLICY_VERSION] is ENGLAND_2023
+    assert POLICIES["england-2023"] is ENGLAND_2023
     assert get_policy("england-2023").version == "england-2023"
+    # Every team of the first edition works all hours: its hour timescales are clock hours.
+    assert ENGLAND_2023.default_pattern == "all_hours"
+    assert ENGLAND_2023.teams == {}
+    assert ENGLAND_2023.checks_margin.hours == 0
 
 
 def test_unknown_policy_names_the_version_and_the_known_ones() -> None:
@@ -59,12 +66,12 @@ def test_unknown_policy_names_the_version_and_the_known_ones() -> None:
     assert isinstance(caught.value, KeyError)
     assert caught.value.version == "england-1999"
     assert str(caught.value) == (
-        "unknown timescale policy 'england-1999'; known versions: england-2023"
+        "unknown timescale policy 'england-1999'; known versions: england-2023, england-2026"
     )
 
 
 def test_screening_due_two_hours_after_receipt() -> None:
-    assert_same_utc(POLICY.screening_due(FRIDAY_RECEIVED), utc(2026, 5, 22, 17))
+    assert_same_utc(POLICY.due(Step.screening, FRIDAY_RECEIVED), utc(2026, 5, 22, 17))
 
 
 @pytest.mark.parametrize(
@@ -91,31 +98,36 @@ def test_agency_checks_due_per_rag(rag: Rag, expected: datetime) -> None:
         (Rag.green, WEDNESDAY, utc(2026, 6, 15, 9)),  # Thu, Fri, Mon
     ],
 )
-def test_decision_due_per_rag(rag: Rag, received: datetime, expected: datetime) -> None:
-    assert_same_utc(POLICY.decision_due(received, rag), expected)
-    assert_same_utc(POLICY.due(Step.decision, received, rag=rag), expected)
+def test_mash_decision_due_per_rag(rag: Rag, received: datetime, expected: datetime) -> None:
+    assert_same_utc(POLICY.due(Step.mash_decision, received, rag=rag), expected)
+    # Under england-2023 no team has office hours: a team changes nothing.
+    assert_same_utc(
+        POLICY.due(Step.mash_decision, received, rag=rag, team="front_door_managers"), expected
+    )
 
 
 def test_amber_example_from_the_specification() -> None:
-    due = POLICY.decision_due(FRIDAY_RECEIVED, Rag.amber)
+    due = POLICY.due(Step.mash_decision, FRIDAY_RECEIVED, rag=Rag.amber)
     assert due == datetime(2026, 5, 26, 16, tzinfo=LONDON)
     assert_same_utc(due, utc(2026, 5, 26, 15))
 
 
 def test_decision_due_across_the_clock_change() -> None:
     friday = datetime(2026, 10, 23, 10, tzinfo=LONDON)  # BST
-    assert_same_utc(POLICY.decision_due(friday, Rag.amber), utc(2026, 10, 26, 10))  # 10:00 GMT
-    assert_same_utc(POLICY.decision_due(friday, Rag.red), utc(2026, 10, 23, 13))
+    amber = POLICY.due(Step.mash_decision, friday, rag=Rag.amber)
+    assert_same_utc(amber, utc(2026, 10, 26, 10))  # 10:00 GMT
+    assert_same_utc(POLICY.due(Step.mash_decision, friday, rag=Rag.red), utc(2026, 10, 23, 13))
 
 
 def test_strategy_discussion_due() -> None:
     decided = FRIDAY_SCREENED
-    immediate = POLICY.strategy_discussion_due(decided, DecisionOutcome.immediate_protection)
+    step = Step.strategy_discussion
+    immediate = POLICY.due(step, decided, outcome=DecisionOutcome.immediate_protection)
     assert_same_utc(immediate, utc(2026, 5, 22, 18))
-    otherwise = POLICY.strategy_discussion_due(decided, DecisionOutcome.strategy_discussion)
+    otherwise = POLICY.due(step, decided, outcome=DecisionOutcome.strategy_discussion)
     assert_same_utc(otherwise, utc(2026, 5, 26, 16))
     with pytest.raises(ValueError, match="does not lead to a strategy discussion"):
-        POLICY.strategy_discussion_due(decided, DecisionOutcome.assessment)
+        POLICY.due(step, decided, outcome=DecisionOutcome.assessment)
 
 
 @pytest.mark.parametrize(
@@ -130,7 +142,6 @@ def test_strategy_discussion_due() -> None:
     ],
 )
 def test_visit_due(kind: VisitKind | DecisionOutcome | StrategyOutcome, expected: datetime) -> None:
-    assert_same_utc(POLICY.visit_due(FRIDAY_SCREENED, kind), expected)
     assert_same_utc(POLICY.due(Step.visit, FRIDAY_SCREENED, outcome=kind), expected)
 
 
@@ -149,21 +160,28 @@ def test_outcomes_without_a_visit_are_rejected(outcome: DecisionOutcome | Strate
         visit_kind(outcome)
 
 
-def test_visit_reattempt_referrer_told_and_review_due() -> None:
-    assert_same_utc(POLICY.visit_reattempt_due(FRIDAY_SCREENED), utc(2026, 5, 23, 16))
-    assert_same_utc(POLICY.referrer_told_due(FRIDAY_SCREENED), utc(2026, 5, 26, 16))
-    assert_same_utc(POLICY.review_due(FRIDAY_SCREENED), utc(2026, 5, 22, 18))
+def test_visit_reattempt_referrer_feedback_and_review_due() -> None:
+    assert_same_utc(POLICY.due(Step.visit_reattempt, FRIDAY_SCREENED), utc(2026, 5, 23, 16))
+    assert_same_utc(POLICY.due(Step.referrer_feedback, FRIDAY_SCREENED), utc(2026, 5, 26, 16))
+    assert_same_utc(POLICY.due(Step.review_new_information, FRIDAY_SCREENED), utc(2026, 5, 22, 18))
 
 
 def test_extra_holiday_moves_a_working_day_deadline() -> None:
-    proclaimed = WorkingCalendar(extra_holidays=frozenset({date(2026, 5, 26)}))
-    due = POLICY.decision_due(FRIDAY_RECEIVED, Rag.amber, proclaimed)
+    proclaimed = TimescalePolicy.model_validate(
+        {**POLICY.model_dump(), "extra_holidays": [date(2026, 5, 26)]}
+    )
+    due = proclaimed.due(Step.mash_decision, FRIDAY_RECEIVED, rag=Rag.amber)
+    # Tuesday 26 May proclaimed: Wednesday 27 May 16:00 BST.
     assert_same_utc(due, utc(2026, 5, 27, 15))
+    # The edition itself is unchanged.
+    assert_same_utc(
+        POLICY.due(Step.mash_decision, FRIDAY_RECEIVED, rag=Rag.amber), utc(2026, 5, 26, 15)
+    )
 
 
 def test_steps_that_need_a_rag_or_outcome_say_so() -> None:
     with pytest.raises(ValueError, match="depends on rag"):
-        POLICY.due(Step.decision, WEDNESDAY)
+        POLICY.due(Step.mash_decision, WEDNESDAY)
     with pytest.raises(ValueError, match="depends on rag"):
         POLICY.due(Step.agency_check, WEDNESDAY)
     with pytest.raises(ValueError, match="depends on outcome"):
@@ -186,12 +204,12 @@ LADDERS: list[
      (utc(2026, 6, 10, 13, 30), utc(2026, 6, 10, 15), utc(2026, 6, 10, 18), utc(2026, 6, 10, 21))),
     (Step.agency_check, Rag.green, None, utc(2026, 6, 11, 9),
      (utc(2026, 6, 11, 3), utc(2026, 6, 11, 9), utc(2026, 6, 11, 21), utc(2026, 6, 12, 9))),
-    (Step.decision, Rag.red, None, utc(2026, 6, 10, 13),
+    (Step.mash_decision, Rag.red, None, utc(2026, 6, 10, 13),
      (utc(2026, 6, 10, 12), utc(2026, 6, 10, 13), utc(2026, 6, 10, 15), utc(2026, 6, 10, 17))),
-    (Step.decision, Rag.amber, None, utc(2026, 6, 11, 9),
+    (Step.mash_decision, Rag.amber, None, utc(2026, 6, 11, 9),
      (utc(2026, 6, 11, 3), utc(2026, 6, 11, 9), utc(2026, 6, 11, 21), utc(2026, 6, 12, 9))),
     # 3 working days over a weekend: W = 120 h.
-    (Step.decision, Rag.green, None, utc(2026, 6, 15, 9),
+    (Step.mash_decision, Rag.green, None, utc(2026, 6, 15, 9),
      (utc(2026, 6, 14, 3), utc(2026, 6, 15, 9), utc(2026, 6, 17, 21), utc(2026, 6, 20, 9))),
     (Step.strategy_discussion, None, DecisionOutcome.immediate_protection, utc(2026, 6, 10, 11),
      (utc(2026, 6, 10, 10, 30), utc(2026, 6, 10, 11), utc(2026, 6, 10, 12), utc(2026, 6, 10, 13))),
@@ -204,8 +222,24 @@ LADDERS: list[
      (utc(2026, 6, 15, 15), utc(2026, 6, 17, 9), utc(2026, 6, 20, 21), utc(2026, 6, 24, 9))),
     (Step.visit_reattempt, None, None, utc(2026, 6, 11, 9),
      (utc(2026, 6, 11, 3), utc(2026, 6, 11, 9), utc(2026, 6, 11, 21), utc(2026, 6, 12, 9))),
-    (Step.referrer_told, None, None, utc(2026, 6, 11, 9),
+    (Step.referrer_feedback, None, None, utc(2026, 6, 11, 9),
      (utc(2026, 6, 11, 3), utc(2026, 6, 11, 9), utc(2026, 6, 11, 21), utc(2026, 6, 12, 9))),
+    # The steps the first edition lacked, one working day each: W = 24 h.
+    (Step.referral_decision, None, None, utc(2026, 6, 11, 9),
+     (utc(2026, 6, 11, 3), utc(2026, 6, 11, 9), utc(2026, 6, 11, 21), utc(2026, 6, 12, 9))),
+    (Step.acknowledgement, None, None, utc(2026, 6, 11, 9),
+     (utc(2026, 6, 11, 3), utc(2026, 6, 11, 9), utc(2026, 6, 11, 21), utc(2026, 6, 12, 9))),
+    (Step.handover, None, None, utc(2026, 6, 11, 9),
+     (utc(2026, 6, 11, 3), utc(2026, 6, 11, 9), utc(2026, 6, 11, 21), utc(2026, 6, 12, 9))),
+    # 45 working days: 11-12 June (2), 15-19 (7), 22-26 (12), 29-30 (14), 1-3 July (17), four
+    # full weeks of July (37), 3-7 Aug (42), 10-12 Aug (45): Wed 12 Aug 10:00 BST. W = 63 days:
+    # reminder 15 d 18 h before (28 July 09:00 less 18 h), service manager 31 d 12 h after,
+    # head of service 63 d after.
+    (Step.assessment, None, None, utc(2026, 8, 12, 9),
+     (utc(2026, 7, 27, 15), utc(2026, 8, 12, 9), utc(2026, 9, 12, 21), utc(2026, 10, 14, 9))),
+    # 15 working days: ... 29-30 June (14), 1 July (15): Wed 1 July 10:00 BST. W = 21 days.
+    (Step.icpc, None, None, utc(2026, 7, 1, 9),
+     (utc(2026, 6, 26, 3), utc(2026, 7, 1, 9), utc(2026, 7, 11, 21), utc(2026, 7, 22, 9))),
     (Step.review_new_information, None, None, utc(2026, 6, 10, 11),
      (utc(2026, 6, 10, 10, 30), utc(2026, 6, 10, 11), utc(2026, 6, 10, 12), utc(2026, 6, 10, 13))),
 ]  # fmt: skip
@@ -238,7 +272,7 @@ def test_steps_in_ladder_table_cover_every_step() -> None:
 
 def test_ladder_over_the_bank_holiday_weekend() -> None:
     # Amber decision: Friday 22 May 15:00 UTC to Tuesday 26 May 15:00 UTC, W = 96 h.
-    due = POLICY.decision_due(FRIDAY_RECEIVED, Rag.amber)
+    due = POLICY.due(Step.mash_decision, FRIDAY_RECEIVED, rag=Rag.amber)
     rungs = ladder(FRIDAY_RECEIVED, due, POLICY)
     assert [r.at for r in rungs] == [
         utc(2026, 5, 25, 15),  # reminder, on the bank holiday itself
@@ -251,7 +285,7 @@ def test_ladder_over_the_bank_holiday_weekend() -> None:
 def test_ladder_across_the_clock_change() -> None:
     # Friday 23 Oct 2026 09:00 UTC (10:00 BST) to Monday 26 Oct 10:00 UTC (GMT): W = 73 h.
     start = datetime(2026, 10, 23, 10, tzinfo=LONDON)
-    due = POLICY.decision_due(start, Rag.amber)
+    due = POLICY.due(Step.mash_decision, start, rag=Rag.amber)
     rungs = ladder(start, due, POLICY)
     assert [r.at for r in rungs] == [
         utc(2026, 10, 25, 15, 45),  # due - 18 h 15 min
