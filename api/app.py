@@ -22,6 +22,7 @@ from api.routes import (
     dashboard,
     health,
     metrics,
+    people,
     performance,
     records,
     referrals,
@@ -108,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(referrals.router)
     app.include_router(records.router)
+    app.include_router(people.router)
     app.include_router(subject_access.router)
     app.include_router(tasks.router)
     app.include_router(performance.router)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
+from datetime import UTC, datetime
 from typing import cast
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from temporalio.service import RPCError
 from api.auth import User
 from api.cases import case_handle, on_case, within
 from api.errors import ApiError
+from api.models.intake import IntakeRequest
 from domain.case import OpenedTask, ReferralSummary
 from domain.editions import DEFAULT_POLICY_VERSION
 from domain.referral import ReferralDetails, ReferralInput, workflow_id_for
@@ -29,7 +31,7 @@ from domain.tasks import TaskKind
 from workflows.referral import ReferralWorkflow
 
 # Idempotency keys name a referral per member of staff; the namespace only has to be fixed.
-_INTAKE_NAMESPACE = uuid.UUID("5b0c6a8e-3f0e-4a57-9d53-2f4c1f1e0d11")
+INTAKE_NAMESPACE = uuid.UUID("5b0c6a8e-3f0e-4a57-9d53-2f4c1f1e0d11")
 # Repeats of an intake share one update id, so they are answered from the first repeat's update
 # instead of each adding one to the case's history. The intake's own update-with-start keeps a
 # fresh id: under a shared one the server would attach a repeat to the running case as a retry of
@@ -42,13 +44,13 @@ CaseStart = WithStartWorkflowOperation[ReferralWorkflow, ReferralSummary]
 def referral_id_for(user: User, idempotency_key: str | None) -> UUID:
     """The same id for the same member of staff and key; a fresh one without a key."""
     if idempotency_key:
-        return uuid.uuid5(_INTAKE_NAMESPACE, f"{user.user_id}\n{idempotency_key}")
+        return uuid.uuid5(INTAKE_NAMESPACE, f"{user.user_id}\n{idempotency_key}")
     return uuid.uuid4()
 
 
-def fingerprint_of(details: ReferralDetails) -> str:
-    """Compared on a repeat, so one key cannot silently stand for two different referrals."""
-    return hashlib.sha256(details.model_dump_json().encode()).hexdigest()
+def fingerprint_of(body: IntakeRequest) -> str:
+    """Compared on a repeat, so one key cannot silently stand for two different intakes."""
+    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
 
 def case_start(
@@ -58,7 +60,10 @@ def case_start(
     return WithStartWorkflowOperation(
         ReferralWorkflow.run,
         ReferralInput(
-            referral_id=referral_id, policy_version=DEFAULT_POLICY_VERSION, details=details
+            referral_id=referral_id,
+            policy_version=DEFAULT_POLICY_VERSION,
+            details=details,
+            recorded_at=datetime.now(UTC),
         ),
         id=workflow_id_for(referral_id),
         task_queue=task_queue,

@@ -17,7 +17,8 @@ from pydantic import Field, StrictBool, field_validator, model_validator
 
 from domain.case import CarriedCase
 from domain.editions import DEFAULT_POLICY_VERSION
-from domain.inputs import InputModel
+from domain.inputs import InputModel, ShortItem
+from domain.people import LANGUAGE_CODE, Ethnicity, Gender
 
 
 class ReferralSource(StrEnum):
@@ -87,26 +88,35 @@ class Consent(StrEnum):
 
 
 class Referrer(InputModel):
-    """Who made the referral and how to reach them (at least one of phone or email)."""
+    """Who made the referral and how to reach them. Every field may be left out, for an
+    anonymous referrer (source 9) only: the API refuses an intake from anyone else without a name
+    and a phone number or email address (api/intake_checks.py), naming the field, since the rule
+    spans the referrer and the source."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
     organisation: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=50)
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 
-    @model_validator(mode="after")
-    def _reachable(self) -> Self:
-        if not self.phone and not self.email:
-            raise ValueError("give a phone number or an email address for the referrer")
-        return self
+
+MAX_AGE_ESTIMATE = 25
+"""An age estimate is of a child (or a care leaver); an adult's may be up to 120."""
 
 
 class Child(InputModel):
-    """The child the referral is about (or the unborn baby, with an expected due date)."""
+    """The child the referral is about: born (a date of birth, or an age estimate when nobody
+    knows it), or unborn (`unborn`, with the expected due date when known; a due date alone also
+    says unborn)."""
 
     name: str = Field(min_length=1, max_length=200)
+    aliases: list[ShortItem] = Field(default_factory=list, max_length=10)
     date_of_birth: date | None = None
+    age_estimate_years: int | None = Field(default=None, ge=0, le=MAX_AGE_ESTIMATE)
+    unborn: StrictBool = False
     expected_due_date: date | None = None
+    gender: Gender | None = None
+    ethnicity: Ethnicity | None = None
+    first_language: str | None = Field(default=None, pattern=LANGUAGE_CODE)
     address: str = Field(min_length=1, max_length=500)
     # ASCII digits only (full-width ones are made ASCII by NFKC first; other scripts' digits
     # are refused), with a valid check digit.
@@ -128,17 +138,44 @@ class Child(InputModel):
 
     @model_validator(mode="after")
     def _born_or_expected(self) -> Self:
-        if (self.date_of_birth is None) == (self.expected_due_date is None):
-            raise ValueError("give either the child's date of birth or the expected due date")
+        born = self.date_of_birth is not None or self.age_estimate_years is not None
+        if self.is_unborn and born:
+            raise ValueError(
+                "an unborn child has no date of birth or age: give the expected due date if known"
+            )
+        if self.date_of_birth is not None and self.age_estimate_years is not None:
+            raise ValueError("give the date of birth or an age estimate, not both")
+        if not self.is_unborn and not born:
+            raise ValueError(
+                "give the child's date of birth, an age estimate (age_estimate_years) when it is "
+                "not known, or unborn: true (with expected_due_date when known)"
+            )
         return self
+
+    @property
+    def is_unborn(self) -> bool:
+        return self.unborn or self.expected_due_date is not None
 
 
 class HouseholdMember(InputModel):
-    """Someone in the child's household, or with parental responsibility."""
+    """Someone in the child's household, or with parental responsibility. `address` is where
+    they live when it is not the child's address. Partners checking the household see the name,
+    date of birth (or age) and address."""
 
     name: str = Field(min_length=1, max_length=200)
     relationship: str = Field(min_length=1, max_length=100)
     parental_responsibility: StrictBool = False
+    aliases: list[ShortItem] = Field(default_factory=list, max_length=10)
+    date_of_birth: date | None = None
+    age_estimate_years: int | None = Field(default=None, ge=0, le=120)
+    gender: Gender | None = None
+    address: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_age(self) -> Self:
+        if self.date_of_birth is not None and self.age_estimate_years is not None:
+            raise ValueError("give the date of birth or an age estimate, not both")
+        return self
 
 
 class ReferralDetails(InputModel):
@@ -153,6 +190,8 @@ class ReferralDetails(InputModel):
     categories: list[ConcernCategory] = Field(min_length=1, max_length=len(ConcernCategory))
     consent: Consent
     consent_reason: str | None = Field(default=None, max_length=2_000)
+    # Why a new case was opened for a child who already has an open case (the screener's words).
+    new_case_reason: str | None = Field(default=None, max_length=2_000)
 
     @field_validator("received_at")
     @classmethod

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api.cases import case_handle, live_state, on_case
 from api.deps import (
@@ -23,33 +22,31 @@ from api.deps import (
     WorkflowDeadline,
 )
 from api.errors import ApiError, ErrorResponse
+from api.family import record_people, refuse_if_open_cases, slots_of, take_in_children
 from api.idempotency import KeyedWrite, caller_tag
 from api.idempotency import fingerprint_of as body_fingerprint
-from api.intake import (
-    case_start,
-    fingerprint_of,
-    referral_id_for,
-    screening_task_of_repeat,
-    start_case,
-)
+from api.intake import fingerprint_of, referral_id_for
+from api.intake_checks import check_intake
+from api.models.intake import IntakeAnswer, IntakeRequest
+from api.models.people import ReferralCaseView, SiblingCase
 from api.models.referrals import (
     AccessEntry,
     AuditEntry,
     CaseAudit,
     InformationAdded,
     NewInformation,
-    ReferralCreated,
     ReferralPage,
     ReferralRow,
 )
-from api.record import CaseRecordView, case_view
+from api.record import case_view
 from core.logs import get_logger
 from domain.case import Stage
 from domain.policy import Rag
-from domain.referral import ReferralDetails, workflow_id_for
+from domain.referral import workflow_id_for
 from domain.tasks import AddInformationInput, agency_team
 from store.access_event import case_accesses
 from store.audit_event import list_audit_events
+from store.person import linked_referrals, sibling_cases
 from store.referral import CaseFilter, list_cases
 from store.task import agency_has_task
 from workflows.referral import ReferralWorkflow
@@ -66,64 +63,77 @@ router = APIRouter(
     },
 )
 
-_CLOCK_GRACE = timedelta(minutes=1)
-
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=ReferralCreated,
+    response_model=IntakeAnswer,
     responses={
-        200: {"model": ReferralCreated, "description": "the same intake, sent again"},
-        409: {"model": ErrorResponse, "description": "sent again after the case closed unscreened"},
+        200: {"model": IntakeAnswer, "description": "the same intake sent again, or a contact "
+              "added to open cases only"},
+        404: {"model": ErrorResponse, "description": "add_to_case names no case"},
+        409: {
+            "model": ErrorResponse,
+            "description": "`open_case`: a child may already have an open case (the details "
+            "list them, with scores and reasons): send again with add_to_case or "
+            "new_case_reason for that child; or sent again after the case closed unscreened",
+        },
     },
-)
+)  # fmt: skip
 async def take_in_referral(
-    details: ReferralDetails,
+    body: IntakeRequest,
+    request: Request,
     user: IntakeStaff,
     client: TemporalDep,
+    pool: PoolDep,
+    sealer: SealerDep,
     settings: SettingsDep,
     response: Response,
     idempotency_key: OptionalIdempotencyKey = None,
-) -> ReferralCreated:
-    """Take in a referral: starts its workflow and answers once the screening task is in the
-    inbox, with that task's id. With an Idempotency-Key, a repeat returns what the first request
-    made (200)."""
-    if details.received_at > datetime.now(UTC) + _CLOCK_GRACE:
-        raise ApiError(
-            422,
-            "invalid_request",
-            "received_at is in the future",
-            [{"field": "received_at", "problem": "must not be in the future"}],
-        )
-    referral_id = referral_id_for(user, idempotency_key)
-    fingerprint = fingerprint_of(details)
-    url = f"/referrals/{referral_id}"
-    start = case_start(details, referral_id, fingerprint, user, settings.task_queue)
-    try:
-        opened = await start_case(client, start, deadline=settings.api_workflow_deadline_seconds)
-    except WorkflowAlreadyStartedError:
-        if idempotency_key is None:  # a fresh uuid4 never collides; be safe all the same
-            raise
-        opened = await screening_task_of_repeat(
-            client, referral_id, fingerprint, deadline=settings.api_workflow_deadline_seconds
-        )
+) -> IntakeAnswer:
+    """Take in a contact about one child (`child`) or several (`children`), each its own case:
+    starts each case's workflow and answers once every screening task is in the inbox. A child
+    who may already have an open case is answered 409 `open_case` with that case, until the
+    screener says `add_to_case` (the contact goes to it as new information) or
+    `new_case_reason`. With an Idempotency-Key, a repeat returns what the first request made
+    (200)."""
+    now = datetime.now(UTC)
+    check_intake(body, now)
+    slots = slots_of(body, referral_id_for(user, idempotency_key), user, idempotency_key)
+    request.state.referral_ids = [slot.target for slot in slots]
+    async with pool.acquire() as conn:
+        recorded = await linked_referrals(conn, [slot.referral_id for slot in slots])
+    if not recorded:  # not a repeat of an intake whose people are on record already
+        await refuse_if_open_cases(pool, sealer, body, slots, now.date())
+    taken, repeated = await take_in_children(
+        client, pool, body, slots, fingerprint_of(body), user, settings, idempotency_key is not None
+    )
+    await record_people(pool, sealer, body, slots, user, now.date())
+    first = taken[0]
+    if repeated or all(case.added_to_open_case for case in taken):
         response.status_code = status.HTTP_200_OK
     else:
-        log.info(
-            "referral_taken_in",
-            referral_id=str(referral_id),
-            workflow_id=workflow_id_for(referral_id),
-            task_id=opened.task_id,
-            user_id=user.user_id,
-        )
-        response.headers["Location"] = url
-    return ReferralCreated(referral_id=referral_id, url=url, screening_task_id=UUID(opened.task_id))
+        for case in taken:
+            log.info(
+                "referral_taken_in",
+                referral_id=str(case.referral_id),
+                workflow_id=workflow_id_for(case.referral_id),
+                task_id=str(case.screening_task_id or case.review_task_id),
+                user_id=user.user_id,
+                added_to_open_case=case.added_to_open_case,
+            )
+        response.headers["Location"] = first.url
+    return IntakeAnswer(
+        referral_id=first.referral_id,
+        url=first.url,
+        screening_task_id=first.screening_task_id,
+        cases=taken,
+    )
 
 
 @router.get(
     "/{referral_id}",
-    response_model=CaseRecordView,
+    response_model=ReferralCaseView,
     responses={404: {"model": ErrorResponse}, 410: {"model": ErrorResponse}},
 )
 async def get_referral(
@@ -133,13 +143,23 @@ async def get_referral(
     pool: PoolDep,
     sealer: SealerDep,
     deadline: WorkflowDeadline,
-) -> CaseRecordView:
+) -> ReferralCaseView:
     """The case: stage, RAG, deadlines, tasks (with who holds them and every result as
     submitted), escalations, outcome, timeline, the intake and every item of new information.
     Read from the case record, with the live process state while the case is open; the same
-    once the workflow has left Temporal."""
+    once the workflow has left Temporal. `siblings`: the cases of the child's brothers and
+    sisters, with their stages now."""
     live = await live_state(client, referral_id, deadline=deadline)
-    return await case_view(pool, sealer, referral_id, live)
+    view = await case_view(pool, sealer, referral_id, live)
+    async with pool.acquire() as conn:
+        siblings = await sibling_cases(conn, referral_id)
+    return ReferralCaseView(
+        **dict(view),
+        siblings=[
+            SiblingCase(referral_id=s.referral_id, person_id=s.person_id, stage=s.stage)
+            for s in siblings
+        ],
+    )
 
 
 @router.get("", response_model=ReferralPage)

@@ -30,15 +30,15 @@ from api.deps import (
     WorkflowDeadline,
 )
 from api.errors import ApiError, ErrorResponse
+from api.household import household_for_partner
 from api.idempotency import KeyedWrite, caller_tag, fingerprint_of
+from api.models.people import HouseholdPerson, PartnerCheckDetail, TaskDetailWithHousehold
 from api.models.tasks import (
     AssignTask,
     ChildDetails,
     CompleteTask,
-    PartnerTaskDetail,
     StaffTaskDetail,
     TaskCompleted,
-    TaskDetail,
     TaskPage,
     TaskRow,
 )
@@ -95,10 +95,13 @@ def _visible_teams(user: User) -> list[str] | None:
     return sorted(teams)
 
 
-def _partner_detail(task: InboxTask, details: ReferralDetails) -> PartnerTaskDetail:
-    """What a partner agency sees of a case: the child's identifying details and the concern."""
+def _partner_detail(
+    task: InboxTask, details: ReferralDetails, household: list[HouseholdPerson]
+) -> PartnerCheckDetail:
+    """What a partner agency sees of a case: the child's identifying details and the concern,
+    and on an agency check the household members' names, dates of birth and addresses."""
     child = details.child
-    return PartnerTaskDetail(
+    return PartnerCheckDetail(
         task=_row(task),
         child=ChildDetails(
             name=child.name,
@@ -108,6 +111,7 @@ def _partner_detail(task: InboxTask, details: ReferralDetails) -> PartnerTaskDet
             nhs_number=child.nhs_number,
         ),
         concern=details.concern,
+        household=household if task.kind is TaskKind.agency_check else [],
     )
 
 
@@ -184,7 +188,7 @@ async def list_tasks(
     return TaskPage(items=[_row(task) for task in tasks], limit=limit, offset=offset)
 
 
-@router.get("/{task_id}", response_model=TaskDetail, responses=_NOT_FOUND)
+@router.get("/{task_id}", response_model=TaskDetailWithHousehold, responses=_NOT_FOUND)
 async def get_task(
     task: VisibleTask,
     user: Staff,
@@ -192,11 +196,19 @@ async def get_task(
     client: TemporalDep,
     sealer: SealerDep,
     deadline: WorkflowDeadline,
-) -> PartnerTaskDetail | StaffTaskDetail:
+) -> PartnerCheckDetail | StaffTaskDetail:
     """One task with what its owner needs to do it: for partners, the child's identifying
-    details and the concern only; for council staff, the live case and the intake."""
+    details and the concern only (and on an agency check, the household's names, dates of birth
+    and addresses, each read recorded in the person access audit); for council staff, the live
+    case and the intake."""
     if user.is_partner:
-        return _partner_detail(task, await intake_of(pool, sealer, task.referral_id))
+        details = await intake_of(pool, sealer, task.referral_id)
+        household = (
+            []
+            if task.kind is not TaskKind.agency_check
+            else (await household_for_partner(pool, user, task, details))
+        )
+        return _partner_detail(task, details, household)
     live = await live_state(client, task.referral_id, deadline=deadline)
     case = await case_view(pool, sealer, task.referral_id, live)
     assert case.intake is not None  # every case's record opens with its intake
