@@ -179,9 +179,9 @@ def _parse_key(text: str) -> tuple[list[str], str] | None:
 
 
 def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
-    """The line of `text` that best matches pydantic location `loc`: the line defining the longest
-    leading part of it (a table header, a key, or an element of an array of tables); 1 when none
-    does (a key missing at the top of the file)."""
+    """The line of `text` that best matches pydantic location `loc`: the first line defining the
+    longest leading part of it (a table header, a key, or an element of an array of tables), or
+    the first inside it; 1 when none does (a key missing at the top of the file)."""
     target = [str(part) for part in loc]
     table: list[str] = []
     array_counts: dict[tuple[str, ...], int] = {}
@@ -207,7 +207,7 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
         if path is None:
             continue
         matched = _common_prefix(path, target)
-        if matched == len(path) and matched > best_len:
+        if matched in (len(path), len(target)) and matched > best_len:
             best_line, best_len = number, matched
     return best_line
 

@@ -1,13 +1,19 @@
-"""The England working-day calendar: weekends, bank holidays, proclamations and clock changes."""
+"""The England working-day calendar: weekends, bank holidays, proclamations and clock changes;
+working patterns (office hours, all hours) and hours counted inside them."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from domain.calendar import (
+    ALL_HOURS,
     DEFAULT_CALENDAR,
     LONDON,
+    OFFICE_HOURS,
+    PatternKind,
     WorkingCalendar,
+    WorkingPattern,
     add_hours,
     add_working_days,
     bank_holidays,
@@ -170,3 +176,100 @@ def test_naive_instants_are_rejected() -> None:
 def test_negative_working_days_are_rejected() -> None:
     with pytest.raises(ValueError, match="zero or more"):
         add_working_days(london(2026, 5, 22, 16), -1)
+
+
+# Office hours: 09:00 to 17:00 London time on working days.
+OFFICE_HOURS_CASES = [
+    # Friday 12 June 2026 15:00 BST + 4 h: 2 h to closing, 2 h from Monday 09:00: 11:00 BST.
+    (london(2026, 6, 12, 15), 4, utc(2026, 6, 15, 10)),
+    # + 2 h ends exactly at closing on Friday, 17:00 BST.
+    (london(2026, 6, 12, 15), 2, utc(2026, 6, 12, 16)),
+    # Before opening: Wednesday 07:30 counts from 09:00: 10:00 BST.
+    (london(2026, 6, 10, 7, 30), 1, utc(2026, 6, 10, 9)),
+    # After closing: Wednesday 19:00 counts from Thursday 09:00: 10:00 BST.
+    (london(2026, 6, 10, 19), 1, utc(2026, 6, 11, 9)),
+    # Exactly at closing counts from the next opening.
+    (london(2026, 6, 10, 17), 1, utc(2026, 6, 11, 9)),
+    # Half an hour on Wednesday (16:30-17:00), one on Thursday: 10:00 BST.
+    (london(2026, 6, 10, 16, 30), 1.5, utc(2026, 6, 11, 9)),
+    # 24 office hours from Monday 09:00: three whole days, Wednesday 17:00 BST.
+    (london(2026, 6, 15, 9), 24, utc(2026, 6, 17, 16)),
+    # Before the spring bank holiday (Monday 25 May): 2 h Friday, 2 h Tuesday: 11:00 BST.
+    (london(2026, 5, 22, 15), 4, utc(2026, 5, 26, 10)),
+    # Clocks back: Friday 23 Oct 16:00 BST + 2 h: 1 h Friday, Monday 10:00 GMT.
+    (london(2026, 10, 23, 16), 2, utc(2026, 10, 26, 10)),
+    # Clocks forward: Friday 27 Mar 16:00 GMT + 2 h: 1 h Friday, Monday 10:00 BST.
+    (london(2026, 3, 27, 16), 2, utc(2026, 3, 30, 9)),
+    # Christmas Eve 16:00 GMT + 3 h: 1 h Thursday; 25, 26-27 and 28 off; Tuesday 29 at 11:00.
+    (london(2026, 12, 24, 16), 3, utc(2026, 12, 29, 11)),
+    # Saturday 13 June: all of it from Monday 09:00, 09:45 BST.
+    (london(2026, 6, 13, 12), 0.75, utc(2026, 6, 15, 8, 45)),
+]
+
+
+@pytest.mark.parametrize(("start", "hours", "expected"), OFFICE_HOURS_CASES)
+def test_hours_counted_in_office_hours(start: datetime, hours: float, expected: datetime) -> None:
+    assert_same_utc(OFFICE_HOURS.add_hours(start, hours), expected)
+
+
+def test_office_hours_honour_an_extra_holiday() -> None:
+    proclaimed = WorkingCalendar(extra_holidays=frozenset({date(2026, 6, 15)}))
+    # Friday 15:00 BST + 4 h with Monday proclaimed: Tuesday 16 June 11:00 BST.
+    assert_same_utc(
+        OFFICE_HOURS.add_hours(london(2026, 6, 12, 15), 4, proclaimed), utc(2026, 6, 16, 10)
+    )
+
+
+def test_a_pattern_with_its_own_hours() -> None:
+    extended = WorkingPattern(kind=PatternKind.office, opens=time(8), closes=time(20))
+    # Friday 18:00 BST + 4 h: 2 h to 20:00, 2 h from Monday 08:00: 10:00 BST.
+    assert_same_utc(extended.add_hours(london(2026, 6, 12, 18), 4), utc(2026, 6, 15, 9))
+    assert extended.is_open(london(2026, 6, 12, 19, 59))
+    assert not extended.is_open(london(2026, 6, 12, 20))
+
+
+def test_all_hours_are_clock_hours() -> None:
+    # Friday 15:00 BST + 4 h = 19:00 BST; across the clocks going back, 24 h from Saturday
+    # 12:00 BST is Sunday 11:00 GMT.
+    assert_same_utc(ALL_HOURS.add_hours(london(2026, 6, 12, 15), 4), utc(2026, 6, 12, 18))
+    assert_same_utc(ALL_HOURS.add_hours(london(2026, 10, 24, 12), 24), utc(2026, 10, 25, 11))
+
+
+@pytest.mark.parametrize(
+    ("instant", "office_open"),
+    [
+        (london(2026, 6, 12, 9), True),  # opening
+        (london(2026, 6, 12, 16, 59), True),
+        (london(2026, 6, 12, 17), False),  # closing
+        (london(2026, 6, 12, 8, 59), False),
+        (london(2026, 6, 12, 22), False),  # Friday night
+        (london(2026, 6, 13, 11), False),  # Saturday
+        (london(2026, 5, 25, 11), False),  # the spring bank holiday
+        (utc(2026, 12, 29, 9), True),  # Tuesday after Christmas, 09:00 GMT
+    ],
+)
+def test_is_open(instant: datetime, office_open: bool) -> None:
+    assert OFFICE_HOURS.is_open(instant) is office_open
+    assert ALL_HOURS.is_open(instant)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": "office", "opens": "17:00", "closes": "09:00"},
+        {"kind": "office", "opens": "09:00", "closes": "09:00"},
+        {"kind": "office", "opens": "09:00+01:00"},
+        {"kind": "sometimes"},
+        {"kind": "office", "days": 5},
+    ],
+)
+def test_invalid_patterns_are_rejected(fields: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        WorkingPattern.model_validate(fields)
+
+
+def test_patterns_refuse_naive_instants_and_negative_hours() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        OFFICE_HOURS.add_hours(datetime(2026, 6, 12, 15), 1)
+    with pytest.raises(ValueError, match="zero or more"):
+        OFFICE_HOURS.add_hours(london(2026, 6, 12, 15), -1)
