@@ -47,6 +47,7 @@ def test_the_edition_as_shipped() -> None:
     assert (POLICY.intake.received_within_days, POLICY.intake.future_grace_minutes) == (730, 5)
     assert POLICY.intake.earliest_birth_date == date(1900, 1, 1)
     assert POLICY.intake.expected_due_within_days == 300
+    assert TimescalePolicy.model_validate_json(POLICY.model_dump_json()) == POLICY
     for step in Step:
         rag = Rag.amber if step in (Step.agency_check, Step.mash_decision) else None
         outcome = {
