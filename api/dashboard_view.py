@@ -1,5 +1,7 @@
 """What the dashboard's template shows, built from one performance report: headline tiles, weekly
-bar charts (drawn by the template as inline SVG), the agencies' table and the conversion table."""
+bar charts (drawn by the template as inline SVG), the agencies' table and the conversion table
+(contacts by final outcome as a share of contacts; referrals by what they became as a share of
+referrals)."""
 
 from __future__ import annotations
 
@@ -105,13 +107,15 @@ def build_view(result: PerformanceReport) -> View:
     seen = result.visits.period.child_seen
     overdue = result.overdue
     weeks = result.period.weeks
+    referrers = result.referrers.period
+    clocks = result.after_handover.period
     tiles = [
         Tile(
             "decisions",
-            "Decisions within one working day",
+            "Referrals decided within one working day",
             _pct(decisions.within_one_working_day.percent),
-            _counted(decisions.within_one_working_day)
-            + f"; within policy timescale {_pct(decisions.within_policy.percent)}",
+            _counted(decisions.within_one_working_day) + f"; contacts decided within RAG timescale"
+            f" {_pct(decisions.within_rag_timescale.percent)}",
         ),
         Tile("seen", "Children seen within timescale", _pct(seen.percent), _counted(seen)),
         Tile(
@@ -124,36 +128,51 @@ def build_view(result: PerformanceReport) -> View:
         ),
         Tile(
             "referrals",
-            "Referrals received",
+            "Referrals",
             str(decisions.referrals),
-            f"re-referrals {_pct(result.re_referrals.period.percent)}",
+            f"of {decisions.contacts} contacts"
+            f" ({_pct(result.conversion.period.contacts_to_referrals_percent)});"
+            f" re-referrals {_pct(result.re_referrals.period.percent)}",
+        ),
+        Tile(
+            "acknowledged",
+            "Referrers acknowledged within timescale",
+            _pct(referrers.acknowledged.percent),
+            _counted(referrers.acknowledged),
         ),
         Tile(
             "told",
-            "Referrers told within timescale",
-            _pct(result.referrer_told.period.referrer_told.percent),
-            _counted(result.referrer_told.period.referrer_told),
+            "Referrers told the outcome within timescale",
+            _pct(referrers.told.percent),
+            _counted(referrers.told),
+        ),
+        Tile(
+            "assessments",
+            "Assessments within 45 working days",
+            _pct(clocks.assessments.percent),
+            _counted(clocks.assessments)
+            + f"; initial conferences within 15 working days {_pct(clocks.conferences.percent)}",
         ),
     ]
     d_weeks = result.decisions.weeks
     charts = [
         weekly_chart(
             "decisions-day",
-            "Decisions within one working day (%)",
+            "Referrals decided within one working day (%)",
             weeks,
             [w.within_one_working_day.percent for w in d_weeks],
             percent=True,
         ),
         weekly_chart(
-            "decisions-policy",
-            "Decisions within policy timescale (%)",
+            "decisions-rag",
+            "Contacts decided within RAG timescale (%)",
             weeks,
-            [w.within_policy.percent for w in d_weeks],
+            [w.within_rag_timescale.percent for w in d_weeks],
             percent=True,
         ),
         weekly_chart(
             "time-to-decision",
-            "Median time to decision (hours)",
+            "Median hours from referral to decision",
             weeks,
             [w.median_hours for w in result.time_to_decision.weeks],
             percent=False,
@@ -166,17 +185,24 @@ def build_view(result: PerformanceReport) -> View:
             percent=True,
         ),
         weekly_chart(
-            "told",
-            "Referrers told within timescale (%)",
+            "acknowledged",
+            "Referrers acknowledged within timescale (%)",
             weeks,
-            [w.referrer_told.percent for w in result.referrer_told.weeks],
+            [w.acknowledged.percent for w in result.referrers.weeks],
+            percent=True,
+        ),
+        weekly_chart(
+            "told",
+            "Referrers told the outcome within timescale (%)",
+            weeks,
+            [w.told.percent for w in result.referrers.weeks],
             percent=True,
         ),
         weekly_chart(
             "referrals",
-            "Referrals received per week",
+            "Contacts received per week",
             weeks,
-            [float(w.referrals) for w in result.re_referrals.weeks],
+            [float(w.contacts) for w in d_weeks],
             percent=False,
         ),
     ]
@@ -193,7 +219,15 @@ def build_view(result: PerformanceReport) -> View:
         for a in result.agency_checks.agencies
     ]
     conv = result.conversion.period
-    shares = conv.percent_of_referrals
-    conversion = [(o.value, conv.outcomes[o], _pct(shares[o.value])) for o in DecisionOutcome]
-    conversion.append(("section_47", conv.section_47, _pct(shares["section_47"])))
+    to_contacts, to_referrals = conv.percent_of_contacts, conv.percent_of_referrals
+    conversion = [
+        (f"contact: {o.value}", conv.outcomes[o], _pct(to_contacts[o.value]))
+        for o in DecisionOutcome
+    ]
+    conversion.append(
+        ("contact: made a referral", conv.referrals, _pct(conv.contacts_to_referrals_percent))
+    )
+    conversion += [
+        (f"referral: {name}", n, _pct(to_referrals[name])) for name, n in conv.responses.items()
+    ]
     return View(result, tiles, charts, agencies, conversion)

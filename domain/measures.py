@@ -1,7 +1,7 @@
 """The performance framework's definitions: the reporting period and its weeks, the one-working-day
 rule as a table SQL can join, and the shape of every measure.
 
-Pure and deterministic (no I/O). `store/performance.py` computes the numbers from the read model,
+Pure and deterministic (no I/O). `store/performance/` computes the numbers from the read model,
 `api/routes/performance.py` serves them; `docs/performance-framework.md` defines each one.
 """
 
@@ -78,17 +78,17 @@ class Period:
 
 @dataclass(frozen=True)
 class OneWorkingDayTable:
-    """When a referral received on each calendar day from `start` is due under the one-working-day
-    rule, in a form SQL can apply per row without converting time zones: for a working day, the
-    interval to add to the instant of receipt (`shift`); for any other day, the instant itself
-    (`fixed`). Passed to SQL as arrays indexed by the day's number from `start` (1-based), with
-    no NULLs (an element after a NULL costs a walk of the array's null bitmap to find).
+    """When a referral made (`referral_at`) on each calendar day from `start` is due under the
+    one-working-day rule, in a form SQL can apply per row without converting time zones: for a
+    working day, the interval to add to the instant of referral (`shift`); for any other day, the
+    instant itself (`fixed`). Passed to SQL as arrays indexed by the day's number from `start`
+    (1-based), with no NULLs (an element after one costs a walk of the array's null bitmap).
 
-    The rule is `WorkingCalendar.add_working_days(received_at, 1)`: a referral received on a
-    working day is due at the same London wall-clock time on the next working day; one received on
-    a weekend or bank holiday counts from 09:00 on the next working day, so it is due at 09:00 on
-    the working day after that. A working day's shift is one interval for the whole day because
-    the clocks change only on Sundays.
+    The rule is `WorkingCalendar.add_working_days(referral_at, 1)`: a referral made on a working
+    day is due at the same London wall-clock time on the next working day; one made on a weekend
+    or bank holiday counts from 09:00 on the next working day, so it is due at 09:00 on the
+    working day after that. A working day's shift is one interval for the whole day because the
+    clocks change only on Sundays.
     """
 
     start: date
@@ -159,9 +159,11 @@ class Rate(BaseModel):
 
 
 class DecisionStats(BaseModel):
+    contacts: int = 0
+    mash_decided: int = 0
     referrals: int = 0
-    decided: int = 0
-    within_policy: Rate = Field(default_factory=Rate)
+    referral_decided: int = 0
+    within_rag_timescale: Rate = Field(default_factory=Rate)
     within_one_working_day: Rate = Field(default_factory=Rate)
 
 
@@ -170,27 +172,29 @@ class DecisionWeek(DecisionStats):
 
 
 class Decisions(BaseModel):
-    """Decisions within the policy timescale and within one working day of referral."""
+    """Contacts' MASH decisions within their RAG timescale, and referrals' decisions on the
+    response within one working day of the referral."""
 
     period: DecisionStats
     weeks: list[DecisionWeek]
 
 
-class TimeToDecisionStats(BaseModel):
-    decided: int = 0
+class DurationStats(BaseModel):
+    counted: int = 0
     median_hours: float | None = None
     p90_hours: float | None = None
 
 
-class TimeToDecisionWeek(TimeToDecisionStats):
+class DurationWeek(DurationStats):
     week_start: date
 
 
-class TimeToDecision(BaseModel):
-    """The distribution of time from receipt to decision: median and 90th percentile."""
+class Durations(BaseModel):
+    """A distribution of durations in whole minutes (reported in hours): median and 90th
+    percentile, for the period and per week."""
 
-    period: TimeToDecisionStats
-    weeks: list[TimeToDecisionWeek]
+    period: DurationStats
+    weeks: list[DurationWeek]
 
 
 class AgencyStats(BaseModel):
@@ -286,28 +290,41 @@ class ReReferralWeek(ReReferralStats):
 
 
 class ReReferrals(BaseModel):
-    """Referrals of a child referred in the 12 months before."""
+    """Referrals of a child whose previous referral closed in the 12 months before."""
 
     period: ReReferralStats
     weeks: list[ReReferralWeek]
 
 
+RESPONSES = ("step_down", "assessment", "section_47", "strategy_nfa", "strategy_pending", "pending")
+"""What referrals became, exclusive (adding up to the referrals): closed by the response, a
+section 17 assessment, section 47 enquiries, a strategy discussion finding neither, one not yet
+held, a response not yet decided."""
+
+
 class ConversionStats(BaseModel):
-    referrals: int = 0
+    contacts: int = 0
     decided: int = 0
     outcomes: dict[DecisionOutcome, int] = Field(
         default_factory=lambda: dict.fromkeys(DecisionOutcome, 0)
     )
-    section_47: int = 0
+    referrals: int = 0
+    responses: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(RESPONSES, 0))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def contacts_to_referrals_percent(self) -> float | None:
+        return percent(self.referrals, self.contacts)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def percent_of_contacts(self) -> dict[str, float | None]:
+        return {outcome.value: percent(n, self.contacts) for outcome, n in self.outcomes.items()}
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def percent_of_referrals(self) -> dict[str, float | None]:
-        shares: dict[str, float | None] = {
-            outcome.value: percent(n, self.referrals) for outcome, n in self.outcomes.items()
-        }
-        shares["section_47"] = percent(self.section_47, self.referrals)
-        return shares
+        return {name: percent(n, self.referrals) for name, n in self.responses.items()}
 
 
 class ConversionWeek(ConversionStats):
@@ -315,25 +332,46 @@ class ConversionWeek(ConversionStats):
 
 
 class Conversion(BaseModel):
-    """What referrals became: decision outcomes, and section 47 enquiries."""
+    """What contacts became (final outcomes, and referrals), and what referrals became."""
 
     period: ConversionStats
     weeks: list[ConversionWeek]
 
 
-class ReferrerToldStats(BaseModel):
-    referrer_told: Rate = Field(default_factory=Rate)
+class ReferrerStats(BaseModel):
+    acknowledged: Rate = Field(default_factory=Rate)
+    told: Rate = Field(default_factory=Rate)
 
 
-class ReferrerToldWeek(ReferrerToldStats):
+class ReferrerWeek(ReferrerStats):
     week_start: date
 
 
-class ReferrerTold(BaseModel):
-    """Referrers told the outcome within the timescale."""
+class Referrers(BaseModel):
+    """Referrers acknowledged, and told the outcome, within the timescale: by what staff
+    recorded doing, over the cases whose referrer is owed it."""
 
-    period: ReferrerToldStats
-    weeks: list[ReferrerToldWeek]
+    period: ReferrerStats
+    weeks: list[ReferrerWeek]
+
+
+class AfterHandoverStats(BaseModel):
+    assessments: Rate = Field(default_factory=Rate)
+    conferences: Rate = Field(default_factory=Rate)
+    enquiries: int = 0
+    no_conference_needed: int = 0
+
+
+class AfterHandoverWeek(AfterHandoverStats):
+    week_start: date
+
+
+class AfterHandover(BaseModel):
+    """Assessments completed within 45 working days of referral; initial child protection
+    conferences within 15 working days of the strategy discussion."""
+
+    period: AfterHandoverStats
+    weeks: list[AfterHandoverWeek]
 
 
 class ReportPeriod(BaseModel):
@@ -349,11 +387,13 @@ class PerformanceReport(BaseModel):
 
     period: ReportPeriod
     decisions: Decisions
-    time_to_decision: TimeToDecision
+    time_to_decision: Durations
+    recording_gap: Durations
     agency_checks: AgencyChecks
     agency_return_times: AgencyReturnTimes
     visits: Visits
+    after_handover: AfterHandover
     overdue: Overdue
     re_referrals: ReReferrals
     conversion: Conversion
-    referrer_told: ReferrerTold
+    referrers: Referrers

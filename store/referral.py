@@ -26,41 +26,69 @@ from store.pool import Conn
 RE_REFERRAL_WINDOW_DAYS = 365
 """How far back an earlier referral of the same child makes this one a re-referral."""
 
-# The typed column (0001) of each deadline and milestone; the jsonb copies hold them all.
+# The typed column (0001, 0013) of each deadline and milestone; the jsonb copies hold them all.
+# The milestone `referred` is the column `referral_at`, written from `CaseProgress.referral_at`.
 DEADLINE_COLUMNS: dict[Deadline, str] = {
     Deadline.screening: "screening_due_at",
     Deadline.checks: "checks_due_at",
-    Deadline.decision: "decision_due_at",
-    Deadline.referrer_told: "referrer_told_due_at",
+    Deadline.mash_decision: "mash_decision_due_at",
+    Deadline.referral_decision: "referral_decision_due_at",
+    Deadline.acknowledgement: "acknowledgement_due_at",
+    Deadline.referrer_feedback: "referrer_feedback_due_at",
     Deadline.strategy_discussion: "strategy_due_at",
     Deadline.visit: "visit_due_at",
+    Deadline.handover: "handover_due_at",
+    Deadline.assessment: "assessment_due_at",
+    Deadline.icpc: "icpc_due_at",
 }
 MILESTONE_COLUMNS: dict[Milestone, str] = {
     Milestone.screened: "screened_at",
-    Milestone.decided: "decided_at",
+    Milestone.mash_decided: "mash_decided_at",
+    Milestone.referral_decided: "referral_decided_at",
+    Milestone.acknowledged: "acknowledged_at",
     Milestone.referrer_told: "referrer_told_at",
     Milestone.strategy_held: "strategy_held_at",
     Milestone.child_seen: "child_seen_at",
+    Milestone.handed_over: "handed_over_at",
+    Milestone.assessment_completed: "assessment_completed_at",
+    Milestone.conference_held: "conference_held_at",
     Milestone.closed: "closed_at",
 }
 
+# The progress columns, in the order `_progress_values` gives their values ($2 onwards after
+# workflow_id); `re_referral` is written as `re_referral OR $n` by apply_progress.
+# fmt: off
+PROGRESS_COLUMNS: tuple[str, ...] = (
+    "revision", "stage", "recorded_at", "referral_at", "rag", "immediate_risk", "re_referral",
+    "escalation_level", "outcome", "strategy_outcome", "section_47_outcome",
+    "assessment_outcome", "conference_outcome", "exploitation_risk", "deadlines", "milestones",
+    *DEADLINE_COLUMNS.values(), *MILESTONE_COLUMNS.values(), "next_due_at",
+)
+# fmt: on
+_JSONB = ("deadlines", "milestones")
+
+
+def _placeholder(column: str, n: int) -> str:
+    return f"${n}::jsonb" if column in _JSONB else f"${n}"
+
 
 def _progress_values(progress: CaseProgress) -> list[object]:
-    """The values for $2.. of the progress columns, in the order both statements below list them:
-    revision, stage, rag, immediate_risk, re_referral, escalation_level, outcome,
-    strategy_outcome, exploitation_risk, deadlines, milestones, then the typed deadline columns
-    and the typed milestone columns in the order of DEADLINE_COLUMNS and MILESTONE_COLUMNS,
-    then next_due_at."""
+    """The values of PROGRESS_COLUMNS, in that order."""
     dumped = progress.model_dump(mode="json")
     return [
         progress.revision,
         progress.stage.value,
+        progress.recorded_at,
+        progress.referral_at or progress.milestones.get(Milestone.referred),
         progress.rag.value if progress.rag is not None else None,
         progress.immediate_risk,
         progress.re_referral,
         progress.escalation_level,
         progress.outcome,
         progress.strategy_outcome,
+        progress.section_47_outcome,
+        progress.assessment_outcome,
+        progress.conference_outcome,
         progress.exploitation_risk,
         json.dumps(dumped["deadlines"]),
         json.dumps(dumped["milestones"]),
@@ -70,31 +98,37 @@ def _progress_values(progress: CaseProgress) -> list[object]:
     ]
 
 
+_REGISTERED = ("referral_id", "policy_version", "received_at", "source_code")
+_CHILD_KEYS = ("child_nhs_number", "child_match_key", "child_adult_on")
+_INSERT_COLUMNS = ("workflow_id", *PROGRESS_COLUMNS, *_REGISTERED, *_CHILD_KEYS)
+_INSERT = f"""
+    INSERT INTO referral ({", ".join(_INSERT_COLUMNS)})
+    VALUES ({", ".join(_placeholder(c, n) for n, c in enumerate(_INSERT_COLUMNS, 1))})
+    ON CONFLICT DO NOTHING
+    RETURNING true
+"""
+
+
+def _assignment(column: str, n: int) -> str:
+    if column == "re_referral":
+        return f"re_referral = re_referral OR ${n}"
+    return f"{column} = {_placeholder(column, n)}"
+
+
+_UPDATE = f"""
+    UPDATE referral SET
+        {", ".join(_assignment(c, n) for n, c in enumerate(PROGRESS_COLUMNS, 2))},
+        updated_at = now()
+    WHERE workflow_id = $1 AND revision < $2
+    RETURNING true
+"""
+
+
 async def upsert_referral(conn: Conn, referral: RegisterReferralInput, keys: ChildKeys) -> bool:
     """Insert the case row with its first progress and the child's keyed identifiers; do
     nothing if it exists (a retried registration). True if this call inserted it."""
     inserted = await conn.fetchval(
-        """
-        INSERT INTO referral (
-            workflow_id, revision, stage, rag, immediate_risk, re_referral, escalation_level,
-            outcome, strategy_outcome, exploitation_risk, deadlines, milestones,
-            screening_due_at, checks_due_at, decision_due_at, referrer_told_due_at,
-            strategy_due_at, visit_due_at,
-            screened_at, decided_at, referrer_told_at, strategy_held_at, child_seen_at, closed_at,
-            next_due_at,
-            referral_id, policy_version, received_at, source_code,
-            child_nhs_number, child_match_key, child_adult_on
-        )
-        VALUES (
-            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
-            $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24,
-            $25,
-            $26, $27, $28, $29, $30, $31, $32
-        )
-        ON CONFLICT DO NOTHING
-        RETURNING true
-        """,
+        _INSERT,
         referral.workflow_id,
         *_progress_values(referral.progress),
         referral.referral_id,
@@ -219,20 +253,7 @@ async def apply_progress(conn: Conn, workflow_id: str, progress: CaseProgress) -
     undo it.
     """
     updated = await conn.fetchval(
-        """
-        UPDATE referral SET
-            revision = $2, stage = $3, rag = $4, immediate_risk = $5,
-            re_referral = re_referral OR $6, escalation_level = $7,
-            outcome = $8, strategy_outcome = $9, exploitation_risk = $10,
-            deadlines = $11::jsonb, milestones = $12::jsonb,
-            screening_due_at = $13, checks_due_at = $14, decision_due_at = $15,
-            referrer_told_due_at = $16, strategy_due_at = $17, visit_due_at = $18,
-            screened_at = $19, decided_at = $20, referrer_told_at = $21,
-            strategy_held_at = $22, child_seen_at = $23, closed_at = $24,
-            next_due_at = $25, updated_at = now()
-        WHERE workflow_id = $1 AND revision < $2
-        RETURNING true
-        """,
+        _UPDATE,
         workflow_id,
         *_progress_values(progress),
     )

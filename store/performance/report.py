@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 
 from domain import measures as m
 from store.performance.agency_checks import agency_checks, agency_return_times
-from store.performance.decisions import decisions, time_to_decision
-from store.performance.outcomes import conversion, re_referrals, referrer_told
+from store.performance.decisions import decisions, recording_gap, time_to_decision
+from store.performance.handover import after_handover
+from store.performance.outcomes import conversion, re_referrals, referrers
 from store.performance.overdue import overdue
 from store.performance.scope import Scope, reading
 from store.performance.visits import visits
@@ -17,13 +18,15 @@ from store.pool import Conn
 MEASURES: dict[str, Callable[[Conn, Scope], Awaitable[object]]] = {
     "decisions": decisions,
     "time_to_decision": time_to_decision,
+    "recording_gap": recording_gap,
     "agency_checks": agency_checks,
     "agency_return_times": agency_return_times,
     "visits": visits,
+    "after_handover": after_handover,
     "overdue": overdue,
     "re_referrals": re_referrals,
     "conversion": conversion,
-    "referrer_told": referrer_told,
+    "referrers": referrers,
 }
 """Every measure by name, in the report's order (the benchmark times them one by one)."""
 

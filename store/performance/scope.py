@@ -99,15 +99,19 @@ ROWS_IN_SCOPE = (
 receipt each row carries (`referral_received_at`, indexed)."""
 
 
-def timeliness(prefix: str, done: str, due: str) -> str:
+def timeliness(prefix: str, done: str, due: str, *, among: str = "true", owed: bool = False) -> str:
     """On time, late and pending counts of a referral step, as at now (`$4`; see the framework
-    doc): not done and past due while the case was open is late; not done in a case closed
-    before it was due is not counted."""
+    doc), over the rows where `among` holds: not done and past due while the case was open is
+    late; not done in a case closed before it was due is not counted, unless the step is `owed`
+    whether the case is open or not (the referrer's acknowledgement and feedback: not done and
+    past due is late; not yet due is pending)."""
+    until = "$4" if owed else "least($4, coalesce(r.closed_at, 'infinity'))"
+    open_case = "true" if owed else "r.closed_at IS NULL"
     return f"""
-        count(*) FILTER (WHERE {done} <= {due}) AS {prefix}_on_time,
-        count(*) FILTER (WHERE {done} > {due} OR ({done} IS NULL
-            AND {due} < least($4, coalesce(r.closed_at, 'infinity')))) AS {prefix}_late,
-        count(*) FILTER (WHERE {done} IS NULL AND r.closed_at IS NULL
+        count(*) FILTER (WHERE ({among}) AND {done} <= {due}) AS {prefix}_on_time,
+        count(*) FILTER (WHERE ({among}) AND ({done} > {due} OR ({done} IS NULL
+            AND {due} < {until}))) AS {prefix}_late,
+        count(*) FILTER (WHERE ({among}) AND {done} IS NULL AND {open_case}
             AND ({due} IS NULL OR {due} >= $4)) AS {prefix}_pending"""
 
 

@@ -44,11 +44,13 @@ async def test_tiles_charts_agencies_and_overdue_work_of_a_known_data_set(
     assert "script-src" not in response.headers["content-security-policy"]  # no script at all
     page = response.text
     assert tiles(page) == {
-        "decisions": "80.0%",
+        "decisions": "50.0%",
         "seen": "50.0%",
         "overdue": "2",
-        "referrals": "5",
+        "referrals": "2",
+        "acknowledged": "\u2013",
         "told": "\u2013",
+        "assessments": "\u2013",
     }
     assert page.count("<svg") >= 6 and "<script" not in page
     assert 'id="agency-police"' in page
@@ -217,11 +219,13 @@ async def test_headless_chromium_signs_in_and_shows_the_known_numbers(
     dom = await asyncio.to_thread(as_a_manager)
 
     assert tiles(dom) == {
-        "decisions": "80.0%",
+        "decisions": "50.0%",
         "seen": "50.0%",
         "overdue": "2",
-        "referrals": "5",
+        "referrals": "2",
+        "acknowledged": "\u2013",
         "told": "\u2013",
+        "assessments": "\u2013",
     }
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 20_000  # a rendered page, not a blank one

@@ -25,27 +25,32 @@ class Known:
 
 
 async def add_known_data(pool: asyncpg.Pool) -> Known:
-    """Four referrals in the week of 2 March 2026, all decided: three within one working day and
-    the policy timescale (75 %); two visits, one seen on time (50 %); two tasks overdue now, one
-    escalated to level 2; police checks 1 on time of 2."""
+    """Five contacts in the fortnight of 2 March 2026, all decided: four within their RAG
+    timescale (80 %; 75 % in the first week); two became referrals, one of them decided within
+    one working day (50 %); two visits, one seen on time (50 %); two tasks overdue now, one
+    escalated to level 2; police checks 1 on time of 2; no referrer owed an acknowledgement."""
     now = datetime.now(UTC)
     async with pool.acquire() as conn:
         rows = Rows(conn)
         for day in (2, 3, 4):
             referral = await rows.referral(
                 mar(day, 10),
-                decision_due_at=mar(day + 1, 10),
-                decided_at=mar(day + 1, 9),
+                mash_decision_due_at=mar(day + 1, 10),
+                mash_decided_at=mar(day + 1, 9),
                 closed_at=mar(day + 1, 11),
                 outcome="advice",
             )
         await rows.check(
             referral, "police", mar(4, 11), mar(4, 17), returned_at=mar(4, 12), on_time=True
         )
+        # A MASH decision two hours late made it a referral on Friday 12:00; the response,
+        # due Monday 12:00, was decided at 12:30.
         late = await rows.referral(
             mar(5, 10),
-            decision_due_at=mar(6, 10),
-            decided_at=mar(6, 12),
+            mash_decision_due_at=mar(6, 10),
+            mash_decided_at=mar(6, 12),
+            referral_at=mar(6, 12),
+            referral_decided_at=mar(9, 12, 30),
             outcome="assessment",
             visit_due_at=mar(13, 12),
             child_seen_at=mar(13, 11),
@@ -57,8 +62,10 @@ async def add_known_data(pool: asyncpg.Pool) -> Known:
         )
         waiting = await rows.referral(
             mar(9, 10),
-            decision_due_at=mar(9, 14),
-            decided_at=mar(9, 13),
+            mash_decision_due_at=mar(9, 14),
+            mash_decided_at=mar(9, 13),
+            referral_at=mar(9, 13),
+            referral_decided_at=mar(9, 13),
             outcome="immediate_protection",
             strategy_outcome="section_47",
             visit_due_at=mar(10, 13),
@@ -94,30 +101,33 @@ async def test_every_measure_of_a_known_data_set_as_json(live_api: LiveApi) -> N
     assert body["period"]["from"] == "2026-03-02" and body["period"]["to"] == "2026-03-15"
     assert body["period"]["weeks"] == ["2026-03-02", "2026-03-09"]
     decisions = body["decisions"]["period"]
-    assert decisions["referrals"] == 5
-    assert decisions["within_one_working_day"] == {
+    assert (decisions["contacts"], decisions["referrals"]) == (5, 2)
+    assert decisions["within_rag_timescale"] == {
         "on_time": 4,
         "late": 1,
         "pending": 0,
         "percent": 80.0,
     }
-    assert body["decisions"]["weeks"][0]["within_policy"]["percent"] == 75.0
+    assert decisions["within_one_working_day"]["percent"] == 50.0
+    assert body["decisions"]["weeks"][0]["within_rag_timescale"]["percent"] == 75.0
     assert body["visits"]["period"]["child_seen"]["percent"] == 50.0
     assert body["overdue"]["total"] == 2
     assert body["overdue"]["by_escalation_level"] == {"0": 1, "2": 1}
     assert body["agency_checks"]["agencies"][0]["returned_on_time"]["percent"] == 50.0
-    assert body["conversion"]["period"]["section_47"] == 1
+    assert body["conversion"]["period"]["responses"]["section_47"] == 1
     assert set(body) == {
         "period",
         "decisions",
         "time_to_decision",
+        "recording_gap",
         "agency_checks",
         "agency_return_times",
         "visits",
+        "after_handover",
         "overdue",
         "re_referrals",
         "conversion",
-        "referrer_told",
+        "referrers",
     }
 
 
@@ -133,11 +143,13 @@ async def test_the_same_report_as_csv_one_number_a_row(live_api: LiveApi) -> Non
     assert "performance_2026-03-02_2026-03-15.csv" in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0] == ["measure", "breakdown", "week_start", "metric", "value"]
-    assert ["decisions", "", "", "within_one_working_day_percent", "80.0"] in rows
-    assert ["decisions", "", "2026-03-02", "within_policy_percent", "75.0"] in rows
+    assert ["decisions", "", "", "within_rag_timescale_percent", "80.0"] in rows
+    assert ["decisions", "", "", "within_one_working_day_percent", "50.0"] in rows
+    assert ["decisions", "", "2026-03-02", "within_rag_timescale_percent", "75.0"] in rows
     assert ["agency_checks", "police", "", "returned_on_time_percent", "50.0"] in rows
     assert ["overdue", "escalation_level:2", "", "overdue", "1"] in rows
-    assert ["referrer_told", "", "2026-03-09", "referrer_told_percent", ""] in rows  # none due
+    assert ["referrers", "", "2026-03-09", "told_percent", ""] in rows  # none due
+    assert ["conversion", "", "", "responses_pending", "0"] in rows
 
 
 async def test_parameters_are_checked_and_errors_name_the_field(live_api: LiveApi) -> None:

@@ -81,7 +81,8 @@ async def test_the_board_pack_equals_performance_for_the_month(live_api: LiveApi
         float(shown("target-children_seen"))
         == measures["visits"]["period"]["child_seen"]["percent"]
     )
-    assert int(shown("figure-referrals")) == measures["decisions"]["period"]["referrals"] == 5
+    assert int(shown("figure-contacts")) == measures["decisions"]["period"]["contacts"] == 5
+    assert int(shown("figure-referrals")) == measures["decisions"]["period"]["referrals"] == 2
     assert int(shown("figure-overdue")) == measures["overdue"]["total"]
     by_key = {t["key"]: t for t in targets["targets"]}
     assert by_key["decisions_within_one_working_day"]["value"] == one_day

@@ -139,12 +139,21 @@ async def test_progress_applies_only_when_newer(pool: asyncpg.Pool) -> None:
         deadlines={
             Deadline.screening: RECEIVED + timedelta(hours=2),
             Deadline.checks: RECEIVED + timedelta(hours=3),
-            Deadline.decision: RECEIVED + timedelta(hours=4),
-            Deadline.referrer_told: RECEIVED + timedelta(days=3),
+            Deadline.mash_decision: RECEIVED + timedelta(hours=4),
+            Deadline.referral_decision: RECEIVED + timedelta(days=1, hours=4),
+            Deadline.acknowledgement: RECEIVED + timedelta(days=1),
+            Deadline.referrer_feedback: RECEIVED + timedelta(days=3),
             Deadline.strategy_discussion: RECEIVED + timedelta(days=1),
             Deadline.visit: RECEIVED + timedelta(days=2),
         },
-        milestones={Milestone.screened: RECEIVED + timedelta(hours=1), Milestone.decided: decided},
+        milestones={
+            Milestone.screened: RECEIVED + timedelta(hours=1),
+            Milestone.mash_decided: decided,
+            Milestone.referred: decided,
+            Milestone.referral_decided: decided,
+        },
+        recorded_at=RECEIVED + timedelta(minutes=5),
+        referral_at=decided,
     )
     older = CaseProgress(revision=4, stage=Stage.decision, rag=Rag.amber)
     async with pool.acquire() as conn:
@@ -163,17 +172,23 @@ async def test_progress_applies_only_when_newer(pool: asyncpg.Pool) -> None:
         "emerging",
     )
     assert row["checks_due_at"] == RECEIVED + timedelta(hours=3)
-    assert row["decision_due_at"] == RECEIVED + timedelta(hours=4)
-    assert row["referrer_told_due_at"] == RECEIVED + timedelta(days=3)
+    assert row["mash_decision_due_at"] == RECEIVED + timedelta(hours=4)
+    assert row["referral_decision_due_at"] == RECEIVED + timedelta(days=1, hours=4)
+    assert row["acknowledgement_due_at"] == RECEIVED + timedelta(days=1)
+    assert row["referrer_feedback_due_at"] == RECEIVED + timedelta(days=3)
     assert row["strategy_due_at"] == RECEIVED + timedelta(days=1)
     assert row["visit_due_at"] == RECEIVED + timedelta(days=2)
     assert row["screened_at"] == RECEIVED + timedelta(hours=1)
-    assert row["decided_at"] == decided
+    assert row["mash_decided_at"] == row["referral_decided_at"] == row["referral_at"] == decided
+    assert (row["recorded_at"], row["recording_minutes"]) == (RECEIVED + timedelta(minutes=5), 5)
+    assert row["referral_decision_minutes"] == 0
     assert row["child_seen_at"] is None and row["closed_at"] is None
     assert json.loads(row["deadlines"])["checks"] == "2026-05-22T18:00:00Z"  # the jsonb copy
     assert json.loads(row["milestones"]) == {
         "screened": "2026-05-22T16:00:00Z",
-        "decided": "2026-05-22T17:00:00Z",
+        "mash_decided": "2026-05-22T17:00:00Z",
+        "referred": "2026-05-22T17:00:00Z",
+        "referral_decided": "2026-05-22T17:00:00Z",
     }
 
 

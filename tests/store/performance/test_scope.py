@@ -23,11 +23,14 @@ async def test_a_team_filter_takes_the_cases_the_team_owned_a_task_on(pool: asyn
     async with pool.acquire() as conn:
         rows = Rows(conn)
         # No locality team at intake; the police were asked on the first case only.
-        asked = await rows.referral(mar(3, 10), decision_due_at=mar(4, 10), decided_at=mar(3, 15))
+        asked = await rows.referral(
+            mar(3, 10), mash_decision_due_at=mar(4, 10), mash_decided_at=mar(3, 15)
+        )
         await rows.check(asked, "police", mar(3, 11), mar(3, 13), returned_at=mar(3, 12))
-        await rows.referral(mar(4, 10), decision_due_at=mar(5, 10), decided_at=mar(6, 10))
+        await rows.referral(mar(4, 10), mash_decision_due_at=mar(5, 10), mash_decided_at=mar(6, 10))
 
     police = (await measure(pool, "decisions", team="agency:police")).period
     everyone = (await measure(pool, "decisions")).period
-    assert (police.referrals, police.within_policy.on_time, police.within_policy.late) == (1, 1, 0)
-    assert (everyone.referrals, everyone.within_policy.late) == (2, 1)
+    within = police.within_rag_timescale
+    assert (police.contacts, within.on_time, within.late) == (1, 1, 0)
+    assert (everyone.contacts, everyone.within_rag_timescale.late) == (2, 1)
