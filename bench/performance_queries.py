@@ -105,9 +105,10 @@ WITH g AS (
 INSERT INTO referral (
     referral_id, workflow_id, policy_version, received_at, source_code, stage, rag, re_referral,
     escalation_level, outcome, strategy_outcome, screening_due_at, screened_at, checks_due_at,
-    decision_due_at, decided_at, referrer_told_due_at, referrer_told_at, strategy_due_at,
-    strategy_held_at, visit_due_at, child_seen_at, closed_at, next_due_at, revision,
-    deadlines, milestones)
+    mash_decision_due_at, mash_decided_at, referrer_feedback_due_at, referrer_told_at,
+    strategy_due_at, strategy_held_at, visit_due_at, child_seen_at, closed_at, next_due_at,
+    revision, deadlines, milestones, recorded_at, referral_at, referral_decided_at,
+    acknowledgement_due_at, acknowledged_at)
 SELECT md5('r' || i)::uuid, 'referral-' || md5('r' || i)::uuid, 'england-2023', received_at,
        (ARRAY['1A', '2A', '3A', '3E', '5A', '6', '8', '9'])[1 + floor(u_src * 8)::int],
        CASE WHEN closed_raw <= $1 THEN 'closed' WHEN decided_at IS NULL THEN 'decision'
@@ -128,9 +129,18 @@ SELECT md5('r' || i)::uuid, 'referral-' || md5('r' || i)::uuid, 'england-2023', 
                           strategy_due_at) END,
        5,
        jsonb_build_object('screening', received_at + interval '2 hours',
-                          'decision', decision_due_at, 'visit', visit_due_at),
-       jsonb_strip_nulls(jsonb_build_object('screened', screened_at, 'decided', decided_at,
-                                            'child_seen', child_seen_at))
+                          'mash_decision', decision_due_at, 'visit', visit_due_at),
+       jsonb_strip_nulls(jsonb_build_object('screened', screened_at, 'mash_decided', decided_at,
+                                            'child_seen', child_seen_at)),
+       -- Recorded a few minutes to a day after receipt; a decision other than nfa, advice and
+       -- early help made the referral and decided its response at once; acknowledged within
+       -- about two working days of receipt (one working day due) once that time has come.
+       received_at + interval '1 minute' * floor(u_src * u_src * 1440),
+       CASE WHEN outcome NOT IN ('nfa', 'advice', 'early_help') THEN decided_at END,
+       CASE WHEN outcome NOT IN ('nfa', 'advice', 'early_help') THEN decided_at END,
+       received_at + interval '1 day',
+       CASE WHEN received_at + interval '2 days' * u_vis <= $1
+            THEN received_at + interval '2 days' * u_vis END
 FROM x
 """
 
@@ -149,21 +159,22 @@ CROSS JOIN LATERAL (
            r.received_at AS opened_at, r.screened_at AS closed_at, '{}'::jsonb AS summary
     UNION ALL
     SELECT 'check/' || a.n, 'agency_check', 'agency:' || a.agency, a.agency,
-           CASE WHEN r.decided_at IS NULL THEN 'open' ELSE 'completed' END, r.checks_due_at,
-           0, r.screened_at, r.decided_at, '{}'::jsonb
+           CASE WHEN r.mash_decided_at IS NULL THEN 'open' ELSE 'completed' END, r.checks_due_at,
+           0, r.screened_at, r.mash_decided_at, '{}'::jsonb
     FROM unnest(ARRAY['police', 'health', 'education', 'csc_records']) WITH ORDINALITY
              AS a(agency, n)
     WHERE r.screened_at IS NOT NULL AND (a.n < 4 OR r.rag = 'red')
     UNION ALL
     SELECT 'decision', 'decision', 'front_door_managers', NULL,
-           CASE WHEN r.decided_at IS NULL THEN 'open' ELSE 'completed' END, r.decision_due_at,
-           r.escalation_level, r.received_at, r.decided_at, jsonb_build_object('outcome', r.outcome)
+           CASE WHEN r.mash_decided_at IS NULL THEN 'open' ELSE 'completed' END,
+           r.mash_decision_due_at, r.escalation_level, r.received_at, r.mash_decided_at,
+           jsonb_build_object('outcome', r.outcome)
     WHERE r.screened_at IS NOT NULL
     UNION ALL
     SELECT 'visit/' || v.n, 'visit', 'front_door_practitioners', NULL,
            CASE WHEN v.n = 1 AND r.child_seen_at IS NULL THEN 'open' ELSE 'completed' END,
            r.visit_due_at, CASE WHEN v.n = 2 THEN 1 ELSE 0 END, coalesce(r.strategy_held_at,
-           r.decided_at), CASE WHEN v.n = 1 THEN r.child_seen_at ELSE r.visit_due_at END,
+           r.mash_decided_at), CASE WHEN v.n = 1 THEN r.child_seen_at ELSE r.visit_due_at END,
            CASE WHEN v.n = 2 THEN '{"child_seen": false, "not_seen_reason": "no_access"}'::jsonb
                 WHEN r.child_seen_at IS NOT NULL THEN '{"child_seen": true}'::jsonb
                 ELSE '{}'::jsonb END

@@ -50,7 +50,7 @@ WITH g AS (
 INSERT INTO referral (
     referral_id, workflow_id, policy_version, received_at, source_code, stage, rag,
     immediate_risk, re_referral, escalation_level, outcome, strategy_outcome, screening_due_at,
-    screened_at, checks_due_at, decision_due_at, decided_at, referrer_told_due_at,
+    screened_at, checks_due_at, mash_decision_due_at, mash_decided_at, referrer_feedback_due_at,
     referrer_told_at, strategy_due_at, strategy_held_at, visit_due_at, child_seen_at, closed_at,
     revision, deadlines, milestones, child_nhs_number, child_match_key, child_adult_on)
 SELECT md5('r' || i)::uuid, 'referral-' || md5('r' || i)::uuid, 'england-2023', received_at,
@@ -62,10 +62,11 @@ SELECT md5('r' || i)::uuid, 'referral-' || md5('r' || i)::uuid, 'england-2023', 
        THEN decided_at + interval '1 day' END, held_at, visit_due_at, seen_at, closed_at, 12,
        jsonb_strip_nulls(jsonb_build_object(
            'screening', received_at + interval '2 hours',
-           'checks', screened_at + interval '6 hours', 'decision', received_at + interval '1 day',
-           'referrer_told', decided_at + interval '1 day', 'visit', visit_due_at)),
+           'checks', screened_at + interval '6 hours',
+           'mash_decision', received_at + interval '1 day',
+           'referrer_feedback', decided_at + interval '1 day', 'visit', visit_due_at)),
        jsonb_strip_nulls(jsonb_build_object(
-           'screened', screened_at, 'decided', decided_at,
+           'screened', screened_at, 'mash_decided', decided_at,
            'referrer_told', decided_at + interval '1 minute', 'strategy_held', held_at,
            'child_seen', seen_at, 'closed', closed_at)),
        CASE WHEN child % 4 <> 0 THEN encode(sha256(convert_to('nhs' || child, 'UTF8')), 'hex') END,
@@ -99,16 +100,16 @@ CROSS JOIN LATERAL (
         FROM unnest(ARRAY['police', 'health', 'education']) WITH ORDINALITY AS a(agency, n)
         WHERE a.n < 3 OR r.rag <> 'green'
         UNION ALL
-        SELECT 'decision', 'decision', 'front_door_managers', NULL, r.decision_due_at,
-               r.screened_at, r.decided_at, jsonb_build_object('outcome', r.outcome)
+        SELECT 'decision', 'decision', 'front_door_managers', NULL, r.mash_decision_due_at,
+               r.screened_at, r.mash_decided_at, jsonb_build_object('outcome', r.outcome)
         UNION ALL
         SELECT 'strategy', 'strategy_discussion', 'front_door_managers', NULL,
-               r.strategy_due_at, r.decided_at, r.strategy_held_at,
+               r.strategy_due_at, r.mash_decided_at, r.strategy_held_at,
                jsonb_build_object('outcome', r.strategy_outcome)
         WHERE r.strategy_held_at IS NOT NULL
         UNION ALL
         SELECT 'visit', 'visit', 'front_door_practitioners', NULL, r.visit_due_at,
-               coalesce(r.strategy_held_at, r.decided_at), r.child_seen_at,
+               coalesce(r.strategy_held_at, r.mash_decided_at), r.child_seen_at,
                '{"child_seen": true, "seen_alone": true}'::jsonb
         WHERE r.visit_due_at IS NOT NULL
     ) x
