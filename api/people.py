@@ -28,8 +28,8 @@ from store import person as person_store
 from store.person import PersonCase, StoredPerson, person_binding
 from store.pool import Conn
 
-SHORTLIST = 2_000
-"""At most this many candidates are scored for one search (the blocks keep it far smaller)."""
+SHORTLIST = 100
+"""The candidates sharing most sound-alike blocks (and the date of birth) that are scored."""
 
 
 class Keyer:

@@ -126,8 +126,9 @@ class PersonRecord(BaseModel):
 
 ESTIMATE_YEARS = 2
 """How far either side of an estimated year of birth a person may be born."""
-QUERY_YEARS = 1
-"""How far either side of a known year of birth a search looks (a mistyped year)."""
+QUERY_YEARS = 0
+"""How far either side of a known year of birth a search looks by sound-alike names (the day
+and month may be swapped, the year is taken as given; the keyed date finds the rest)."""
 
 
 def normalised_name(name: str) -> str:
