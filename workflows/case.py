@@ -157,6 +157,7 @@ class Case:
         rag: Rag | None = None,
         outcome: str | None = None,
         team: str | None = None,
+        mash_decision_due: datetime | None = None,
     ) -> ComputeDueInput:
         """A deadline to ask for, under the policy edition the case started with, counted in
         the working pattern of `team` (the team that does the step)."""
@@ -167,6 +168,7 @@ class Case:
             rag=rag,
             outcome=outcome,
             team=team,
+            mash_decision_due=mash_decision_due,
         )
 
     # ---- what the case shows and records --------------------------------------------------

@@ -84,23 +84,34 @@ class NewInformation:
             t for t in case.tasks.values() if t.is_open and t.view.kind in TIGHTENED_TASKS
         ]
         undecided = Milestone.mash_decided not in state.milestones
-        # The MASH decision first: the checks that follow it leave the manager the margin.
-        wanted = [case.due_input(Step.mash_decision, state.received_at, rag=rag, team=MANAGERS)] + [
-            case.due_input(
-                TIGHTENED_TASKS[t.view.kind], t.view.counts_from, rag=rag, team=t.view.team
+        # The MASH decision first: the checks leave the manager the policy's margin before it.
+        (decision,) = await writer.dues(
+            case.due_input(Step.mash_decision, state.received_at, rag=rag, team=MANAGERS)
+        )
+        if undecided and Deadline.mash_decision in state.deadlines:
+            decision_due = min(state.deadlines[Deadline.mash_decision], decision.due_at)
+            state.deadlines[Deadline.mash_decision] = decision_due
+        else:
+            decision_due = decision.due_at
+        dues = await writer.dues(  # no call at all when nothing is open
+            *(
+                case.due_input(
+                    TIGHTENED_TASKS[t.view.kind],
+                    t.view.counts_from,
+                    rag=rag,
+                    team=t.view.team,
+                    mash_decision_due=decision_due
+                    if t.view.kind is TaskKind.agency_check
+                    else None,
+                )
+                for t in open_tasks
             )
-            for t in open_tasks
-        ]
-        decision, *dues = await writer.dues(*wanted)
+        )
         for task, due in zip(open_tasks, dues, strict=True):
             if due.due_at < task.view.due_at:
                 task.view.due_at = due.due_at
                 task.rungs = due.rungs
                 task.changed()
-        if undecided and Deadline.mash_decision in state.deadlines:
-            state.deadlines[Deadline.mash_decision] = min(
-                state.deadlines[Deadline.mash_decision], decision.due_at
-            )
         checks = [t.view.due_at for t in open_tasks if t.view.kind is TaskKind.agency_check]
         if checks and Deadline.checks in state.deadlines:
             state.deadlines[Deadline.checks] = min(state.deadlines[Deadline.checks], max(checks))

@@ -75,23 +75,30 @@ class Stages:
         if result.immediate_risk:
             self._refer(now)  # immediate risk makes the contact a referral at once
         # The MASH decision's deadline first: each check's window leaves the manager the
-        # policy's margin before it (the deadline activity caps the checks that follow it).
+        # policy's margin before it.
         wanted = [
             case.due_input(Step.mash_decision, state.received_at, rag=result.rag, team=MANAGERS)
         ]
         if result.immediate_risk:
             wanted.append(case.due_input(Step.referral_decision, now, team=MANAGERS))
-        wanted += [
-            case.due_input(Step.agency_check, now, rag=result.rag, team=agency_team(agency))
-            for agency in result.agencies
-        ]
-        decision, *rest = await self.writer.dues(*wanted)
+        decision, *referral = await self.writer.dues(*wanted)
         state.deadlines[Deadline.mash_decision] = decision.due_at
-        if result.immediate_risk:
-            referral, *rest = rest
-            state.deadlines[Deadline.referral_decision] = referral.due_at
+        if referral:
+            state.deadlines[Deadline.referral_decision] = referral[0].due_at
             # A child at immediate risk: the decision is due at the earlier of the two.
-            decision = min(decision, referral, key=lambda due: due.due_at)
+            decision = min(decision, referral[0], key=lambda due: due.due_at)
+        rest = await self.writer.dues(
+            *(
+                case.due_input(
+                    Step.agency_check,
+                    now,
+                    rag=result.rag,
+                    team=agency_team(agency),
+                    mash_decision_due=decision.due_at,
+                )
+                for agency in result.agencies
+            )
+        )
         case.decision_due = (result.rag, decision)
         state.deadlines[Deadline.checks] = max(due.due_at for due in rest)
         state.stage = Stage.checks

@@ -91,7 +91,9 @@ class CaseWriter:
     # ---- deadlines ------------------------------------------------------------------------
 
     async def dues(self, *requests: ComputeDueInput) -> list[ComputeDueResult]:
-        """The deadlines wanted at one point of the case, from one local activity."""
+        """The deadlines wanted at one point of the case, from one local activity (or none)."""
+        if not requests:
+            return []
         computed = await workflow.execute_local_activity(
             compute_dues,
             ComputeDuesInput(requests=list(requests)),

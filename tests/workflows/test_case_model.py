@@ -133,7 +133,15 @@ def test_search_attributes_are_upserted_only_when_they_change() -> None:
 
 def test_decision_outcomes_say_what_follows() -> None:
     closing = {o for o in DecisionOutcome if o.closes_case}
-    assert closing == {DecisionOutcome.nfa, DecisionOutcome.advice, DecisionOutcome.early_help}
+    contact_closed = {DecisionOutcome.nfa, DecisionOutcome.advice, DecisionOutcome.early_help}
+    assert closing == contact_closed | {DecisionOutcome.step_down}
+    assert {o for o in DecisionOutcome if not o.makes_referral} == contact_closed
+    assert {o for o in DecisionOutcome if o.is_response} == {
+        DecisionOutcome.assessment,
+        DecisionOutcome.strategy_discussion,
+        DecisionOutcome.immediate_protection,
+        DecisionOutcome.step_down,
+    }
     assert {o for o in DecisionOutcome if o.holds_strategy_discussion} == {
         DecisionOutcome.strategy_discussion,
         DecisionOutcome.immediate_protection,

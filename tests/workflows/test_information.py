@@ -75,6 +75,7 @@ async def test_a_long_case_continues_as_new_carrying_its_state(
         assert len(reviews) == 1 and state.stage is Stage.checks
         assert state.rag is Rag.amber
         assert [t.kind for t in state.tasks if t.status == "open"] == [
+            TaskKind.acknowledgement,
             TaskKind.agency_check,
             TaskKind.review_new_information,
         ]
