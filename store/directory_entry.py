@@ -12,6 +12,8 @@ How a row of the outbox finds its mailbox (the rules `resolve` applies):
   mailbox, whose staff (or a forwarding rule) reply to the referrer from the case record.
 - role `assignee:<user>`: that member of staff's `user` entry; without one, the team's own entry,
   because a reminder must reach somebody who can act and the team inbox is who would pick it up.
+- role `emergency_duty` (a rung out of the team's working hours): the emergency duty team's own
+  entry (team `emergency_duty`), unless the team names its own out-of-hours entry.
 - any other role (team_manager, service_manager, head_of_service): that role's entry in that team
   and nothing else: an escalation that lands in the inbox it is escalating over is no escalation.
 
@@ -28,6 +30,8 @@ from pydantic import BaseModel
 from store.pool import Conn
 
 ASSIGNEE_PREFIX = "assignee:"
+EMERGENCY_DUTY = "emergency_duty"
+"""The role of a rung out of hours, and the team that answers it (the emergency duty team)."""
 
 # Deliberately loose: one @, no spaces or angle brackets. The SMTP server is the real judge; this
 # only stops a name or a typo being stored as a mailbox.
@@ -147,4 +151,7 @@ class Directory:
         if role.startswith(ASSIGNEE_PREFIX):
             user = role.removeprefix(ASSIGNEE_PREFIX)
             return self._entries.get((EntryKind.user, user, None)) or team_inbox
-        return self._entries.get((EntryKind.team, team, role))
+        own = self._entries.get((EntryKind.team, team, role))
+        if own is None and role == EMERGENCY_DUTY:
+            return self._entries.get((EntryKind.team, EMERGENCY_DUTY, None))
+        return own

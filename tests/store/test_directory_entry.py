@@ -80,6 +80,8 @@ def test_resolve_picks_the_mailbox_a_row_is_meant_for() -> None:
             team("front_door_practitioners", "tm@council.example", "team_manager"),
             team("agency:police", "duty@police.example"),
             team("referrer", "outbound@council.example"),
+            team("emergency_duty", "edt@council.example"),
+            team("agency:police", "police-ooh@police.example", "emergency_duty"),
             user("sam.patel", "sam.patel@council.example"),
         ]
     )
@@ -94,6 +96,8 @@ def test_resolve_picks_the_mailbox_a_row_is_meant_for() -> None:
             ("agency:police", None),
             ("referrer", None),
             ("exploitation", None),
+            ("front_door_managers", "emergency_duty"),  # out of hours: the emergency duty team
+            ("agency:police", "emergency_duty"),  # unless the team names its own
         ]
     }
     assert list(mailbox.values()) == [
@@ -105,6 +109,8 @@ def test_resolve_picks_the_mailbox_a_row_is_meant_for() -> None:
         "duty@police.example",
         "outbound@council.example",
         None,
+        "edt@council.example",
+        "police-ooh@police.example",
     ]
 
 
