@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
 from api.errors import ApiError
 from api.models.intake import IntakeRequest
 from domain.editions import DEFAULT_POLICY_VERSION, get_policy
@@ -105,8 +107,28 @@ def check_intake(body: IntakeRequest, now: datetime) -> None:
         raise invalid([_problem("children", "give either child or children (not both)")])
     rules = get_policy(DEFAULT_POLICY_VERSION).intake
     problems = _referrer(body) + _dates(body, now, rules) + _open_case_choice(body)
+    problems += _as_cases(body)
     if problems:
         raise invalid(problems)
+
+
+def _as_cases(body: IntakeRequest) -> list[Problem]:
+    """What each child's case would refuse of its intake (the rules of ReferralDetails that
+    span fields, such as a consent reason), named as the caller sent it."""
+    problems: list[Problem] = []
+    for index, child in enumerate(body.all_children):
+        try:
+            body.details_for(child)
+        except ValidationError as err:
+            for error in err.errors():
+                loc = [str(part) for part in error.get("loc", ())]
+                where = "consent_reason" if not loc else ".".join(loc)
+                if loc[:1] == ["child"]:
+                    where = ".".join([body.child_field(index), *loc[1:]])
+                problems.append(_problem(where, error.get("msg", "is invalid")))
+        if problems:
+            break  # the shared fields fail alike for every child: once is enough
+    return problems
 
 
 def invalid(problems: list[Problem]) -> ApiError:

@@ -89,6 +89,7 @@ class IntakeHeld(BaseModel):
     categories: list[ConcernCategory]
     consent: Consent
     consent_reason: str | None
+    new_case_reason: str | None = None
     redact: list[str]
 
     @classmethod
