@@ -71,6 +71,8 @@ async def refuse_if_open_cases(
     """409 `open_case` listing, for each child whose choice is not yet made, the open cases of
     the people close enough to be the same child."""
     found: list[dict[str, object]] = []
+    # This intake's own cases (a repeat racing the first request) are never in the way.
+    own = {slot.referral_id for slot in slots}
     async with pool.acquire() as conn:
         for slot in slots:
             if slot.child.add_to_case or slot.child.new_case_reason:
@@ -90,7 +92,7 @@ async def refuse_if_open_cases(
                     "reasons": scored[case.person_id].reasons,
                 }
                 for case in cases
-                if case.role == "subject" and _open(case.stage)
+                if case.role == "subject" and _open(case.stage) and case.referral_id not in own
             ]
     if found:
         fields = ", ".join(sorted({str(f["field"]) for f in found}))
