@@ -20,7 +20,12 @@ from domain.case import CaseProgress, Deadline, Milestone, Stage
 from domain.policy import DecisionOutcome, Rag, StrategyOutcome
 from domain.record import ChildKeys
 from domain.records import RegisterReferralInput
-from domain.tasks import ExploitationRisk
+from domain.tasks import (
+    AssessmentOutcome,
+    ConferenceOutcome,
+    ExploitationRisk,
+    Section47Outcome,
+)
 from store.pool import Conn
 
 RE_REFERRAL_WINDOW_DAYS = 365
@@ -194,6 +199,11 @@ class StoredReferral(BaseModel):
     outcome: DecisionOutcome | None
     strategy_outcome: StrategyOutcome | None
     exploitation_risk: ExploitationRisk | None
+    recorded_at: datetime | None = None
+    referral_at: datetime | None = None
+    section_47_outcome: Section47Outcome | None = None
+    assessment_outcome: AssessmentOutcome | None = None
+    conference_outcome: ConferenceOutcome | None = None
     deadlines: dict[Deadline, datetime]
     milestones: dict[Milestone, datetime]
     closed_at: datetime | None
@@ -214,8 +224,9 @@ async def get_referral(conn: Conn, referral_id: UUID) -> StoredReferral | None:
         """
         SELECT referral_id, workflow_id, policy_version, received_at, source_code, stage, rag,
                immediate_risk, re_referral, escalation_level, outcome, strategy_outcome,
-               exploitation_risk, deadlines, milestones, closed_at, child_nhs_number,
-               child_match_key, child_adult_on, disposed_at
+               exploitation_risk, recorded_at, referral_at, section_47_outcome,
+               assessment_outcome, conference_outcome, deadlines, milestones, closed_at,
+               child_nhs_number, child_match_key, child_adult_on, disposed_at
         FROM referral WHERE referral_id = $1
         """,
         referral_id,
