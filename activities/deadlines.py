@@ -91,6 +91,10 @@ def _due_at(
     request: ComputeDueInput,
     outcome: DecisionOutcome | StrategyOutcome | VisitKind | None,
 ) -> datetime:
+    if request.agreed_due is not None:
+        if request.step is not Step.mace_action:
+            raise ValueError("an agreed due time is for a MACE disruption action only")
+        return max(request.agreed_due, request.counts_from)
     if request.mash_decision_due is None:
         return policy.due(
             request.step, request.counts_from, rag=request.rag, outcome=outcome, team=request.team

@@ -50,6 +50,8 @@ class Deadline(StrEnum):
     handover = "handover"
     assessment = "assessment"
     icpc = "icpc"
+    mace = "mace"
+    nrm = "nrm"
 
 
 class Milestone(StrEnum):
@@ -67,6 +69,8 @@ class Milestone(StrEnum):
     handed_over = "handed_over"
     assessment_completed = "assessment_completed"
     conference_held = "conference_held"
+    mace_held = "mace_held"
+    nrm_referred = "nrm_referred"
     closed = "closed"
 
 
@@ -82,6 +86,8 @@ MET_BY: dict[Deadline, Milestone] = {
     Deadline.handover: Milestone.handed_over,
     Deadline.assessment: Milestone.assessment_completed,
     Deadline.icpc: Milestone.conference_held,
+    Deadline.mace: Milestone.mace_held,
+    Deadline.nrm: Milestone.nrm_referred,
 }
 
 
@@ -267,6 +273,17 @@ def public_summary(result: TaskResult | None) -> dict[str, Any]:
             return {"accepted_at": result.accepted_at.isoformat()}
         case "assessment_completed":
             return {"outcome": result.outcome, "completed_at": result.completed_at.isoformat()}
+        case "mace":
+            return {
+                "risk": result.risk,
+                "held_at": result.held_at.isoformat(),
+                "action_count": len(result.actions),
+                "review_on": result.review_on.isoformat(),
+            }
+        case "mace_action":
+            return {"done": result.done}
+        case "nrm_referral":
+            return {"route": result.route, "made_at": result.made_at.isoformat()}
         case "child_protection_conference":
             return {
                 "section_47_outcome": result.section_47_outcome,

@@ -211,18 +211,10 @@ def _default_patterns() -> dict[str, WorkingPattern]:
 
 class TimescalePolicy(_Frozen):
     """Every step's timescale, the working patterns and the escalation ladder, as one named,
-    versioned edition (a TOML file under domain/policies/, see domain/policy_files.py).
-
-    What each timescale counts from: screening, the MASH decision and the acknowledgement from
-    the contact's receipt; agency checks from screening completed (and never later than
-    `checks_margin` before the MASH decision is due); the referral decision and the assessment
-    from `referral_at`; the strategy discussion, the referrer's feedback and the visit from the
-    decision (or, for the visit, the strategy discussion); a visit re-attempt from the failed
-    attempt; the handover from the child seen; the initial child protection conference from the
-    strategy discussion; the review of new information from its arrival.
-
-    Hours count in the working pattern of the step's team (`teams`, else `default_pattern`);
-    every computation uses England's calendar plus `extra_holidays`.
+    versioned edition (a TOML file under domain/policies/, see domain/policy_files.py). What
+    each timescale counts from is in docs/process.md. Hours count in the working pattern of the
+    step's team (`teams`, else `default_pattern`); every computation uses England's calendar
+    plus `extra_holidays`.
     """
 
     version: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
@@ -244,6 +236,8 @@ class TimescalePolicy(_Frozen):
     assessment: Timescale
     icpc: Timescale
     review_new_information: Timescale
+    mace: Timescale = Timescale(working_days=5)  # (defaults: editions from before the pathway)
+    nrm: Timescale = Timescale(working_days=2)
     escalation: EscalationLadder
     intake: IntakeRules = IntakeRules()
 
@@ -306,6 +300,8 @@ class TimescalePolicy(_Frozen):
                 if outcome is None:
                     raise _missing("outcome", step)
                 return self.visit.for_kind(visit_kind(outcome))
+            case Step.mace_action:
+                raise ValueError("a MACE action is due on its agreed date (agreed_due)")
             case _:
                 return self._single_timescales()[step]
 
@@ -320,6 +316,8 @@ class TimescalePolicy(_Frozen):
             Step.assessment: self.assessment,
             Step.icpc: self.icpc,
             Step.review_new_information: self.review_new_information,
+            Step.mace: self.mace,
+            Step.nrm: self.nrm,
         }
 
     def due(

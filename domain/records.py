@@ -28,6 +28,9 @@ class ComputeDueInput(BaseModel):
     # Agency checks only: when the MASH decision is due; the checks fall due no later than the
     # policy's checks margin before it (and never before `counts_from`).
     mash_decision_due: datetime | None = None
+    # A due time agreed by people, not a timescale (a MACE disruption action's date): only the
+    # ladder is computed, from `counts_from` to it.
+    agreed_due: datetime | None = None
 
 
 class ComputeDueResult(BaseModel):

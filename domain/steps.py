@@ -35,6 +35,11 @@ class Step(StrEnum):
     assessment = "assessment"
     icpc = "icpc"
     review_new_information = "review_new_information"
+    # Harm outside the family: the MACE discussion (from the screening or decision that found
+    # significant risk), each disruption action (due on its agreed date), the NRM referral.
+    mace = "mace"
+    mace_action = "mace_action"
+    nrm = "nrm"
 
 
 class DecisionOutcome(StrEnum):

@@ -9,6 +9,13 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, StrictBool, model_validator
 
+from domain.exploitation import ExploitationRisk as ExploitationRisk
+from domain.exploitation import (
+    ExploitationScreening,
+    MaceActionResult,
+    MaceResult,
+    NrmResult,
+)
 from domain.inputs import InputModel, Item, ShortItem
 from domain.policy import DecisionOutcome, Rag, StrategyOutcome
 
@@ -27,6 +34,9 @@ class TaskKind(StrEnum):
     handover = "handover"
     assessment_completed = "assessment_completed"
     child_protection_conference = "child_protection_conference"
+    mace = "mace"
+    mace_action = "mace_action"
+    nrm_referral = "nrm_referral"
 
 
 class TaskStatus(StrEnum):
@@ -61,13 +71,6 @@ class Team(StrEnum):
 
 def agency_team(agency: Agency) -> str:
     return f"agency:{agency}"
-
-
-class ExploitationRisk(StrEnum):
-    none = "none"
-    emerging = "emerging"
-    significant = "significant"
-    experiencing = "experiencing"
 
 
 class ContactMethod(StrEnum):
@@ -127,6 +130,8 @@ class ScreeningResult(InputModel):
     rationale: str = Field(min_length=1, max_length=10_000)
     immediate_risk: StrictBool = False
     agencies: list[Agency] = Field(min_length=1, max_length=len(Agency))
+    # Asked on every case (the workflow refuses a screening without it).
+    exploitation: ExploitationScreening | None = None
 
     @model_validator(mode="after")
     def _immediate_risk_is_red(self) -> Self:
@@ -145,11 +150,6 @@ class AgencyCheckResult(InputModel):
     responder_name: str = Field(min_length=1, max_length=200)
 
 
-class ExploitationScreening(InputModel):
-    risk: ExploitationRisk
-    indicators: list[Item] = Field(default_factory=list, max_length=50)
-
-
 class _Decided(InputModel):
     """What every decision about a child carries: the reason, the child's lived experience, the
     household considered, and (where harm outside the family is a concern) an exploitation
@@ -160,6 +160,9 @@ class _Decided(InputModel):
     household_considered: list[ShortItem] = Field(default_factory=list, max_length=30)
     household_not_considered_reason: str | None = Field(default=None, max_length=2_000)
     exploitation: ExploitationScreening | None = None
+    # Why a child at significant exploitation risk needs no more than this (a case with such a
+    # risk closes as nfa, advice, early help or a step down only with a manager's reason).
+    exploitation_closure_rationale: str | None = Field(default=None, max_length=10_000)
     factors: list[Item] = Field(default_factory=list, max_length=50)
 
     @model_validator(mode="after")
@@ -360,7 +363,10 @@ TaskResult = Annotated[
     | ReferrerFeedbackResult
     | HandoverResult
     | AssessmentCompletedResult
-    | ChildProtectionConferenceResult,
+    | ChildProtectionConferenceResult
+    | MaceResult
+    | MaceActionResult
+    | NrmResult,
     Field(discriminator="kind"),
 ]
 

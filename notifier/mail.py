@@ -52,6 +52,7 @@ TITLES = {
     "escalation": "Escalation",
     "referrer_told": "Tell the referrer the outcome",
     "check_outcome": "The outcome of a contact whose check you answered",
+    "mace_invitation": "You are invited to a MACE discussion",
     "exploitation_risk": "Exploitation risk",
 }
 

@@ -158,6 +158,7 @@ class Case:
         outcome: str | None = None,
         team: str | None = None,
         mash_decision_due: datetime | None = None,
+        agreed_due: datetime | None = None,
     ) -> ComputeDueInput:
         """A deadline to ask for, under the policy edition the case started with, counted in
         the working pattern of `team` (the team that does the step)."""
@@ -169,6 +170,7 @@ class Case:
             outcome=outcome,
             team=team,
             mash_decision_due=mash_decision_due,
+            agreed_due=agreed_due,
         )
 
     # ---- what the case shows and records --------------------------------------------------

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         ReferralSummary,
         Stage,
     )
+    from domain.exploitation import MaceActionResult, MaceResult, NrmResult
     from domain.policy import Step
     from domain.referral import ReferralInput
     from domain.tasks import (
@@ -81,8 +82,7 @@ class ReferralWorkflow:
 
     @workflow.update
     async def screening_task(self) -> OpenedTask:
-        """The screening task, once it is in the inbox: intake sends this with the start, so it
-        can answer with the first task to do and nobody has to look for it."""
+        """The screening task, once in the inbox: intake sends this with the start, to answer."""
 
         def screening() -> TrackedTask | None:
             return next(iter(self._case.of_kind(TaskKind.screening)), None)
@@ -236,8 +236,7 @@ class ReferralWorkflow:
             or info.is_continue_as_new_suggested()
         )
 
-    def _quiet(self) -> bool:
-        """Nothing half-done: every handler has answered and no write is in flight."""
+    def _quiet(self) -> bool:  # nothing half-done: every handler answered, no write in flight
         return workflow.all_handlers_finished() and self._tasks.writer.idle
 
     async def _handle(self, event: CaseEvent) -> None:
@@ -277,11 +276,13 @@ class ReferralWorkflow:
                     workflow.now(), "welfare_check_done", f"child seen: {result.child_seen}"
                 )
             case AcknowledgementResult() | ReferrerFeedbackResult() as result:
-                await stages.on_referrer_task(result)
+                await stages.ending.on_referrer_task(result)
+            case MaceResult() | MaceActionResult() | NrmResult() as result:
+                await stages.ending.on_exploitation_task(result)
             case (
                 HandoverResult() | AssessmentCompletedResult() | ChildProtectionConferenceResult()
             ) as result:
-                await stages.on_receiving_team(result)
+                await stages.ending.on_receiving_team(result)
 
     def _publish(self) -> None:
         """Upsert the search attributes, only when they changed (each upsert is a history event),

@@ -17,27 +17,23 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import DecisionOutcome, Step, StrategyOutcome
     from domain.records import ComputeDueInput
     from domain.tasks import (
-        AcknowledgementResult,
-        AssessmentCompletedResult,
-        ChildProtectionConferenceResult,
         DecisionResult,
         ExploitationRisk,
-        HandoverResult,
         ReferralDecisionResult,
-        ReferrerFeedbackResult,
         ScreeningResult,
         StrategyDiscussionResult,
         TaskKind,
-        TaskStatus,
         Team,
         VisitResult,
         agency_team,
     )
     from workflows.case import Case, TrackedTask
     from workflows.checks import Checks
+    from workflows.ending import Ending
     from workflows.events import CaseEvent
+    from workflows.exploitation import ExploitationPathway
     from workflows.handover import Handover
-    from workflows.referrer import REFERRER_TASKS, ReferrerLoop
+    from workflows.referrer import ReferrerLoop
     from workflows.tasks import CaseTasks
     from workflows.visits import Visits
 
@@ -58,6 +54,8 @@ class Stages:
         self.handover = Handover(case, tasks)
         self.visits = Visits(case, tasks)
         self.checks = Checks(case, tasks, self.events)
+        self.exploitation = ExploitationPathway(case, tasks)
+        self.ending = Ending(case, tasks, self.referrer, self.exploitation, self.handover)
 
     @property
     def _state(self) -> CaseState:
@@ -111,6 +109,7 @@ class Stages:
                 agency=agency,
                 due=checks,
             )
+        await self.exploitation.on_screening(result.exploitation, now)
         if result.immediate_risk:
             await self.checks.open_decision_if_due()
         else:
@@ -134,10 +133,10 @@ class Stages:
         if result.exploitation is not None:
             state.exploitation_risk = result.exploitation.risk
         self.case.note(now, "decided", f"outcome {outcome.value}")
-        self._exploitation(result, now)
+        await self._exploitation(result, now)
         if not outcome.makes_referral:
             await self.referrer.tell_outcome(outcome, now)
-            await self.finish()
+            await self.ending.finish()
             return
         self._refer(now)
         if outcome is DecisionOutcome.referral:
@@ -161,10 +160,13 @@ class Stages:
         if result.exploitation is not None:
             self._state.exploitation_risk = result.exploitation.risk
         self.case.note(now, "referral_decided", f"response {result.response.value}")
-        self._exploitation(result, now)
+        await self._exploitation(result, now)
         await self._respond(result.response, now)
 
-    def _exploitation(self, result: DecisionResult | ReferralDecisionResult, now: datetime) -> None:
+    async def _exploitation(
+        self, result: DecisionResult | ReferralDecisionResult, now: datetime
+    ) -> None:
+        await self.exploitation.on_screening(result.exploitation, now)
         if result.exploitation is not None and result.exploitation.risk in SIGNIFICANT_EXPLOITATION:
             self.writer.notify(
                 f"exploitation/{result.kind}",
@@ -187,7 +189,7 @@ class Stages:
             state.deadlines[Deadline.referral_decision] = due.due_at
         await self.referrer.tell_outcome(outcome, now)
         if outcome.closes_case:
-            await self.finish()
+            await self.ending.finish()
             return
         wanted: dict[Step, ComputeDueInput] = {}
         if outcome.holds_strategy_discussion:
@@ -224,7 +226,7 @@ class Stages:
         elif self.case.open_of(TaskKind.visit):
             state.stage = Stage.visit  # immediate protection: the visit is already open
         elif result.outcome is StrategyOutcome.nfa:
-            await self.finish()
+            await self.ending.finish()
         else:
             await self.visits.open(result.held_at, result.outcome.value)
 
@@ -240,54 +242,4 @@ class Stages:
         if self.handover.needed():
             await self.handover.begin()
         else:
-            await self.finish()
-
-    # ---- the end of the front door's work, and of the case --------------------------------
-
-    async def finish(self) -> None:
-        """The front door's process is over: what is still open of it is cancelled, and the
-        case closes once the referrer has been acknowledged and told (tasks, never stamps)."""
-        now = workflow.now()
-        for task in list(self.case.tasks.values()):
-            if task.is_open and task.view.kind not in REFERRER_TASKS:
-                self.tasks.close(task, TaskStatus.cancelled)
-        self.case.ending = True
-        if self.referrer.outstanding():
-            self.case.note(now, "awaiting_referrer", "the referrer is still to be told")
-            return
-        await self.close_case()
-
-    async def on_referrer_task(
-        self, result: AcknowledgementResult | ReferrerFeedbackResult
-    ) -> None:
-        """The referrer acknowledged or told: the case closes if nothing else is left."""
-        self.referrer.on_done(result)
-        if self.case.ending and not self.referrer.outstanding():
-            await self.close_case()
-
-    async def on_receiving_team(
-        self, result: HandoverResult | AssessmentCompletedResult | ChildProtectionConferenceResult
-    ) -> None:
-        """The receiving team's records; the front door's work ends with the last of them."""
-        match result:
-            case HandoverResult():
-                await self.handover.on_handover(result)
-            case AssessmentCompletedResult():
-                if self.handover.on_assessment(result):
-                    await self.finish()
-            case ChildProtectionConferenceResult():
-                if self.handover.on_conference(result):
-                    await self.finish()
-
-    async def close_case(self) -> None:
-        now = workflow.now()
-        for task in list(self.case.tasks.values()):
-            if task.is_open:
-                self.tasks.close(task, TaskStatus.cancelled)
-        self._state.stage = Stage.closed
-        self._state.milestones[Milestone.closed] = now
-        outcome = self._state.outcome
-        self.case.note(now, "closed", f"outcome {outcome.value if outcome else None}")
-        self.writer.record(
-            "case_closed", "closed", None, now, {"outcome": outcome.value if outcome else None}
-        )
+            await self.ending.finish()

@@ -127,6 +127,25 @@ def _check_decision(
             "the concern includes exploitation or going missing: "
             "an exploitation screening (exploitation) is required"
         )
+    _check_exploitation_closure(result, case)
+
+
+def _check_exploitation_closure(
+    result: DecisionResult | ReferralDecisionResult, case: CaseState
+) -> None:
+    """A child at significant risk of exploitation is closed (nfa, advice, early help, a step
+    down) only with a manager's recorded reason."""
+    if isinstance(result, DecisionResult):
+        outcome, closes = result.outcome, not result.outcome.makes_referral
+    else:
+        outcome, closes = result.response, result.response.closes_case
+    risk = result.exploitation.risk if result.exploitation else case.exploitation_risk
+    significant = risk is not None and risk.significant_or_worse
+    if closes and significant and not result.exploitation_closure_rationale:
+        raise rejected(
+            f"the child is at {risk} risk of exploitation: closing as {outcome.value} "
+            "needs the manager's reason (exploitation_closure_rationale)"
+        )
 
 
 def _check_instant(name: str, value: datetime, case: CaseState, now: datetime) -> None:

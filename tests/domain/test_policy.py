@@ -242,6 +242,13 @@ LADDERS: list[
      (utc(2026, 6, 26, 3), utc(2026, 7, 1, 9), utc(2026, 7, 11, 21), utc(2026, 7, 22, 9))),
     (Step.review_new_information, None, None, utc(2026, 6, 10, 11),
      (utc(2026, 6, 10, 10, 30), utc(2026, 6, 10, 11), utc(2026, 6, 10, 12), utc(2026, 6, 10, 13))),
+    # MACE, 5 working days: Wed 17 June 10:00 BST. W = 7 days: reminder 42 h before, service
+    # manager 3 d 12 h after, head of service 7 d after.
+    (Step.mace, None, None, utc(2026, 6, 17, 9),
+     (utc(2026, 6, 15, 15), utc(2026, 6, 17, 9), utc(2026, 6, 20, 21), utc(2026, 6, 24, 9))),
+    # NRM, 2 working days: Fri 12 June 10:00 BST. W = 48 h.
+    (Step.nrm, None, None, utc(2026, 6, 12, 9),
+     (utc(2026, 6, 11, 21), utc(2026, 6, 12, 9), utc(2026, 6, 13, 9), utc(2026, 6, 14, 9))),
 ]  # fmt: skip
 
 
@@ -267,7 +274,8 @@ def test_every_step_due_and_ladder(
 
 
 def test_steps_in_ladder_table_cover_every_step() -> None:
-    assert {row[0] for row in LADDERS} == set(Step)
+    # A MACE disruption action has no timescale: it is due on the date the meeting agreed.
+    assert {row[0] for row in LADDERS} == set(Step) - {Step.mace_action}
 
 
 def test_ladder_over_the_bank_holiday_weekend() -> None:
