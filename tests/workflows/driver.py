@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from domain.case import CaseState, CompleteTaskOutcome, ReferralSummary, Stage, TaskView
+from domain.exploitation import DisruptionAction, ExploitationRisk, MaceResult
 from domain.policy import Rag, StrategyOutcome
 from domain.referral import (
     Child,
@@ -331,6 +332,22 @@ async def hand_over(case: Case, *, section_47: bool = False) -> None:
             completed_at=now,
             outcome=AssessmentOutcome.child_in_need_plan,
             summary="Needs met through a child in need plan.",
+        ),
+    )
+
+
+async def hold_mace(case: Case, *actions: DisruptionAction) -> CompleteTaskOutcome:
+    """The MACE discussion held now, agreeing `actions`, reviewed in four weeks."""
+    now = await case.env.get_current_time()
+    return await case.complete(
+        TaskKind.mace,
+        MaceResult(
+            held_at=now,
+            attendees=["police", "childrens_social_care", "health", "education"],
+            risk=ExploitationRisk.significant,
+            plan="Disrupt contact with the older group; youth worker.",
+            actions=list(actions),
+            review_on=(now + timedelta(days=28)).date(),
         ),
     )
 

@@ -16,19 +16,25 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from core import search_attributes as sa
+from domain.exploitation import ExploitationIndicator, ExploitationRisk, ExploitationScreening
 from domain.policy import Rag
 from domain.referral import ConcernCategory
 from domain.tasks import (
     Agency,
     AgencyCheckResult,
     CompleteTaskInput,
-    ExploitationRisk,
-    ExploitationScreening,
     ScreeningResult,
     TaskKind,
     TaskStatus,
 )
-from tests.workflows.driver import Case, NewCase, acknowledge, decision, tell_referrer
+from tests.workflows.driver import (
+    Case,
+    NewCase,
+    acknowledge,
+    decision,
+    hold_mace,
+    tell_referrer,
+)
 from workflows.referral import ReferralWorkflow
 
 SCREENING = ScreeningResult(rag=Rag.amber, rationale="Checks needed.", agencies=[Agency.police])
@@ -96,10 +102,22 @@ async def test_a_decision_must_consider_the_household_and_screen_for_exploitatio
     assert "an exploitation screening (exploitation) is required" in no_screening
     assert (await case.open_task(TaskKind.decision)).status is TaskStatus.open
 
-    screening = ExploitationScreening(risk=ExploitationRisk.significant, indicators=["missing"])
-    await case.complete_task(task.task_id, decision("early_help", exploitation=screening))
+    screening = ExploitationScreening(
+        risk=ExploitationRisk.significant,
+        indicators=[ExploitationIndicator.going_missing],
+        rationale="Missing three times this month.",
+    )
+    await case.complete_task(
+        task.task_id,
+        decision(
+            "early_help",
+            exploitation=screening,
+            exploitation_closure_rationale="Early help keyworker; the MACE discussion goes ahead.",
+        ),
+    )
     await tell_referrer(case)
     await acknowledge(case)
+    await hold_mace(case)
     await case.handle.result()
 
     async with pool.acquire() as conn:
