@@ -21,7 +21,9 @@ from api.routes import (
     codec,
     dashboard,
     health,
+    links,
     metrics,
+    network,
     people,
     performance,
     records,
@@ -110,6 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(referrals.router)
     app.include_router(records.router)
     app.include_router(people.router)
+    app.include_router(links.router)
+    app.include_router(network.router)
     app.include_router(subject_access.router)
     app.include_router(tasks.router)
     app.include_router(performance.router)

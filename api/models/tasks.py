@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from api.models.linked import ExploitationPrompt, LinkedChild
 from api.record import CaseRecordView
 from domain.case import OpenedTask, Stage
 from domain.inputs import InputModel
@@ -66,6 +67,10 @@ class StaffTaskDetail(BaseModel):
     task: TaskRow
     case: CaseRecordView
     intake: ReferralDetails
+    # On a screening task only (null on others): the children linked to what the contact names,
+    # and the exploitation indicators its concern's words mention (a prompt, deciding nothing).
+    linked_children: list[LinkedChild] | None = None
+    exploitation_prompts: list[ExploitationPrompt] | None = None
 
 
 TaskDetail = Annotated[PartnerTaskDetail | StaffTaskDetail, Field(discriminator="view")]

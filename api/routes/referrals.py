@@ -27,8 +27,10 @@ from api.idempotency import KeyedWrite, caller_tag
 from api.idempotency import fingerprint_of as body_fingerprint
 from api.intake import fingerprint_of, referral_id_for
 from api.intake_checks import check_intake
+from api.linked import linked_children
 from api.models.intake import IntakeAnswer, IntakeRequest
-from api.models.people import ReferralCaseView, SiblingCase
+from api.models.links import CaseWithLinks
+from api.models.people import SiblingCase
 from api.models.referrals import (
     AccessEntry,
     AuditEntry,
@@ -133,28 +135,34 @@ async def take_in_referral(
 
 @router.get(
     "/{referral_id}",
-    response_model=ReferralCaseView,
+    response_model=CaseWithLinks,
     responses={404: {"model": ErrorResponse}, 410: {"model": ErrorResponse}},
 )
 async def get_referral(
     referral_id: UUID,
+    request: Request,
     _user: IntakeStaff,
     client: TemporalDep,
     pool: PoolDep,
     sealer: SealerDep,
     deadline: WorkflowDeadline,
-) -> ReferralCaseView:
+) -> CaseWithLinks:
     """The case: stage, RAG, deadlines, tasks (with who holds them and every result as
     submitted), escalations, outcome, timeline, the intake and every item of new information.
     Read from the case record, with the live process state while the case is open; the same
     once the workflow has left Temporal. `siblings`: the cases of the child's brothers and
-    sisters, with their stages now."""
+    sisters, with their stages now. `linked_children`: the other children's cases linked to a
+    place or adult this contact names, or to what the case is linked to (each in the access
+    audit of this request)."""
     live = await live_state(client, referral_id, deadline=deadline)
     view = await case_view(pool, sealer, referral_id, live)
     async with pool.acquire() as conn:
         siblings = await sibling_cases(conn, referral_id)
-    return ReferralCaseView(
+        linked = await linked_children(conn, sealer, referral_id)
+    request.state.referral_ids = [referral_id, *dict.fromkeys(c.referral_id for c in linked)]
+    return CaseWithLinks(
         **dict(view),
+        linked_children=linked,
         siblings=[
             SiblingCase(referral_id=s.referral_id, person_id=s.person_id, stage=s.stage)
             for s in siblings

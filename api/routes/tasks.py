@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.auth import StaffRole, User
 from api.cases import case_handle, live_state, on_case
@@ -32,6 +32,7 @@ from api.deps import (
 from api.errors import ApiError, ErrorResponse
 from api.household import household_for_partner
 from api.idempotency import KeyedWrite, caller_tag, fingerprint_of
+from api.linked import with_screening_prompts
 from api.models.people import HouseholdPerson, PartnerCheckDetail, TaskDetailWithHousehold
 from api.models.tasks import (
     AssignTask,
@@ -191,6 +192,7 @@ async def list_tasks(
 @router.get("/{task_id}", response_model=TaskDetailWithHousehold, responses=_NOT_FOUND)
 async def get_task(
     task: VisibleTask,
+    request: Request,
     user: Staff,
     pool: PoolDep,
     client: TemporalDep,
@@ -200,7 +202,9 @@ async def get_task(
     """One task with what its owner needs to do it: for partners, the child's identifying
     details and the concern only (and on an agency check, the household's names, dates of birth
     and addresses, each read recorded in the person access audit); for council staff, the live
-    case and the intake."""
+    case and the intake, and on a screening task the children linked to what the contact names
+    (`linked_children`, each case shown recorded in the access audit) and the exploitation
+    indicators its concern mentions (`exploitation_prompts`)."""
     if user.is_partner:
         details = await intake_of(pool, sealer, task.referral_id)
         household = (
@@ -212,7 +216,10 @@ async def get_task(
     live = await live_state(client, task.referral_id, deadline=deadline)
     case = await case_view(pool, sealer, task.referral_id, live)
     assert case.intake is not None  # every case's record opens with its intake
-    return StaffTaskDetail(task=_row(task), case=case, intake=case.intake)
+    detail = StaffTaskDetail(task=_row(task), case=case, intake=case.intake)
+    if task.kind is TaskKind.screening:
+        await with_screening_prompts(request, pool, sealer, detail)
+    return detail
 
 
 @router.post("/{task_id}/claim", response_model=TaskRow, responses={**_NOT_FOUND, **_CONFLICT})
