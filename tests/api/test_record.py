@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,9 +15,8 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from domain.tasks import Agency
 from tests.api.conftest import LiveApi
-from tests.api.driver import complete, opened
+from tests.api.driver import complete, drive_to_closed
 from tests.api.test_referrals import intake_body
 from tests.workflows.driver import LIVED_EXPERIENCE
 
@@ -26,13 +24,15 @@ NHS = "9434765919"
 
 
 async def _closed_case(api: LiveApi) -> str:
-    """A case from intake to closure, with new information on the way; its referral id."""
+    """A case from intake to closure, with new information on the way; its referral id. The
+    referrer is acknowledged and told the outcome, the child seen, and the receiving team takes
+    the case and records the assessment."""
     staff = api.staff
     body = intake_body(child={**intake_body()["child"], "nhs_number": NHS})
     created = await api.client.post("/referrals", json=body, headers=staff.practitioner)
     assert created.status_code == 201, created.text
-    referral_id = created.json()["referral_id"]
-    screened = await complete(api, staff.practitioner, created.json()["screening_task_id"], {
+    referral_id = str(created.json()["referral_id"])
+    await complete(api, staff.practitioner, created.json()["screening_task_id"], {
         "kind": "screening", "rag": "amber", "rationale": "Hunger and bruising at school.",
         "agencies": ["police"],
     })  # fmt: skip
@@ -42,24 +42,19 @@ async def _closed_case(api: LiveApi) -> str:
         headers=staff.practitioner,
     )
     assert added.status_code == 200, added.text
-    await complete(api, staff.practitioner, added.json()["review_task_id"], {
-        "kind": "review_new_information", "rationale": "Consistent with the concern; RAG kept.",
+    case = await drive_to_closed(api, referral_id, {
+        "review_new_information": {"rationale": "Consistent with the concern; RAG kept."},
+        "agency_check": {
+            "known_to_agency": True, "information": "Two call-outs to the address in 2026.",
+            "responder_name": "PC Example",
+        },
+        "decision": {"outcome": "assessment", "rationale": "Needs an assessment."},
+        "visit": {"child_words": "I like football and my teacher."},
     })  # fmt: skip
-    checked = await complete(api, staff.agency(Agency.police), opened(screened, "agency_check"), {
-        "kind": "agency_check", "known_to_agency": True,
-        "information": "Two call-outs to the address in 2026.", "responder_name": "PC Example",
-    })  # fmt: skip
-    decided = await complete(api, staff.manager, opened(checked, "decision"), {
-        "kind": "decision", "outcome": "assessment", "rationale": "Needs an assessment.",
-        "lived_experience": LIVED_EXPERIENCE, "household_considered": ["Pat Example"],
-    })  # fmt: skip
-    visited = await complete(api, staff.practitioner, opened(decided, "visit"), {
-        "kind": "visit", "visited_at": datetime.now(UTC).isoformat(), "child_seen": True,
-        "seen_alone": True, "observations": "Warm home, food in the cupboards.",
-        "child_words": "I like football and my teacher.",
-    })  # fmt: skip
-    assert visited["stage"] == "closed"
-    return str(referral_id)
+    assert (case["stage"], case["outcome"]) == ("closed", "assessment")
+    done = {"acknowledged", "referrer_told", "child_seen", "handed_over", "assessment_completed"}
+    assert done <= set(case["milestones"])
+    return referral_id
 
 
 async def _delete_from_temporal(env: WorkflowEnvironment, workflow_id: str) -> None:
@@ -103,6 +98,14 @@ async def test_a_closed_case_reads_back_whole_after_temporal_has_deleted_it(
     assert results["decision"]["lived_experience"] == LIVED_EXPERIENCE
     assert results["visit"]["child_words"] == "I like football and my teacher."
     assert results["review_new_information"]["rationale"].startswith("Consistent")
+    assert results["acknowledgement"]["method"] == "phone"
+    assert results["referrer_feedback"]["method"] == "email"
+    assert results["handover"]["receiving_team"] == "Assessment team 2"
+    assert (
+        results["assessment_completed"]["outcome"]
+        == after["assessment_outcome"]
+        == "child_in_need_plan"
+    )
     assert [i["text"] for i in after["information"]] == ["Neighbour heard shouting late on Friday."]
     assert {t["kind"] for t in after["tasks"]} == {t["kind"] for t in before["tasks"]}
     assert after["deadlines"] == before["deadlines"]
@@ -137,12 +140,14 @@ async def test_managers_see_every_referral_of_the_same_child(live_api: LiveApi) 
         json=intake_body(child={**intake_body()["child"], "nhs_number": NHS}),
         headers=staff.practitioner,
     )
+    assert again.status_code == 201, again.text  # the first case is closed: no open case
     second = again.json()["referral_id"]
     other = await api.post(
         "/referrals",
         json=intake_body(child={**intake_body()["child"], "name": "Alex Other"}),
         headers=staff.practitioner,
     )
+    assert other.status_code == 201, other.text
 
     child = await api.get(f"/referrals/{second}/child", headers=staff.manager)
     refused = await api.get(f"/referrals/{second}/child", headers=staff.practitioner)

@@ -84,12 +84,21 @@ async def test_a_repeated_intake_answers_with_the_same_referral_and_screening_ta
     assert reused.status_code == 422
     assert reused.json()["error"]["details"][0]["field"] == "Idempotency-Key"
 
-    # Without a key, each intake is a referral of its own.
-    plain = [
-        (await api.post("/referrals", json=body, headers=live_api.staff.practitioner)).json()
-        for _ in range(2)
+    # Without a key, the same intake is not a repeat: it is about a child with an open case
+    # (the terminated case's record still shows it open), which the screener must choose on.
+    practitioner = live_api.staff.practitioner
+    stopped = await api.post("/referrals", json=body, headers=practitioner)
+    assert stopped.status_code == 409 and stopped.json()["error"]["code"] == "open_case"
+    [(field, open_case)] = [
+        (d["field"], d["referral_id"]) for d in stopped.json()["error"]["details"]
     ]
-    assert plain[0]["referral_id"] != plain[1]["referral_id"]
+    assert (field, open_case) == ("child", first.json()["referral_id"])
+    # Given a reason for a new case, each intake without a key is a referral of its own.
+    anyway = {**body, "new_case_reason": "A second contact, kept apart by the screener."}
+    made = [await api.post("/referrals", json=anyway, headers=practitioner) for _ in range(2)]
+    assert [r.status_code for r in made] == [201, 201], made[-1].text
+    plain = [r.json() for r in made]
+    assert len({first.json()["referral_id"], *(p["referral_id"] for p in plain)}) == 3
     assert plain[0]["screening_task_id"] != plain[1]["screening_task_id"]
 
 
@@ -146,8 +155,10 @@ async def test_the_same_intake_ten_times_at_once_makes_one_referral(live_api: Li
     assert len({r.json()["screening_task_id"] for r in responses}) == 1
     async with live_api.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM referral") == 1
-        tasks = await conn.fetch("SELECT task_id FROM task")
-    assert [str(t["task_id"]) for t in tasks] == [responses[0].json()["screening_task_id"]]
+        tasks = await conn.fetch("SELECT task_id, kind FROM task ORDER BY kind")
+    # One screening and one acknowledgement of the referrer, for the one referral.
+    assert [t["kind"] for t in tasks] == ["acknowledgement", "screening"]
+    assert str(tasks[1]["task_id"]) == responses[0].json()["screening_task_id"]
 
     reused = await live_api.client.post(
         "/referrals", json=intake_body(concern="A different concern."), headers=headers
@@ -159,9 +170,18 @@ async def test_the_same_intake_ten_times_at_once_makes_one_referral(live_api: Li
 async def test_managers_list_cases_by_what_is_due_next(live_api: LiveApi) -> None:
     api, staff = live_api.client, live_api.staff
     ids = []
-    for minutes in (30, 90):
-        body = intake_body(received_at=(datetime.now(UTC) - timedelta(minutes=minutes)).isoformat())
-        ids.append((await api.post("/referrals", json=body, headers=staff.practitioner)).json())
+    children = [
+        intake_body()["child"],
+        {**intake_body()["child"], "name": "Robin Other", "date_of_birth": "2016-07-20",
+         "address": "9 Other Road"},
+    ]  # fmt: skip
+    for minutes, child in zip((30, 90), children, strict=True):
+        body = intake_body(
+            child=child, received_at=(datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()
+        )
+        created = await api.post("/referrals", json=body, headers=staff.practitioner)
+        assert created.status_code == 201, created.text
+        ids.append(created.json())
 
     page = await api.get("/referrals", params={"stage": "screening"}, headers=staff.manager)
     assert page.status_code == 200

@@ -81,6 +81,7 @@ async def test_the_export_holds_every_referral_of_the_child_with_the_referrer_ma
         json=intake_body(child={**intake_body()["child"], "name": "Alex Other"}),
         headers=staff.practitioner,
     )
+    assert other.status_code == 201, other.text
 
     response = await _export(live_api, second)
 
@@ -93,7 +94,11 @@ async def test_the_export_holds_every_referral_of_the_child_with_the_referrer_ma
     assert other.json()["referral_id"] not in held
     old, new = held[first], held[second]
     assert (old["stage"], old["outcome"], old["source"]) == ("closed", "assessment", "2A")
-    assert old["closed_at"] and old["deadlines"]["decision"] and old["milestones"]["decided"]
+    assert (
+        old["closed_at"] and old["deadlines"]["mash_decision"] and old["milestones"]["mash_decided"]
+    )
+    assert old["deadlines"]["referrer_feedback"] and old["milestones"]["referrer_told"]
+    assert old["deadlines"]["handover"] and old["milestones"]["handed_over"]
     assert old["intake"]["concern"] == intake_body()["concern"]
     assert old["intake"]["household"][0]["name"] == "Pat Example"
 

@@ -13,6 +13,7 @@ import httpx
 from api.auth import StaffRole
 from domain.tasks import Agency
 from tests.api.conftest import LiveApi
+from tests.api.driver import drive_to_closed
 from tests.workflows.driver import LIVED_EXPERIENCE, referral_details
 
 Json = dict[str, Any]
@@ -110,6 +111,8 @@ async def test_claims_race_and_managers_assign(live_api: LiveApi) -> None:
     referral_id = await take_in(live_api)
     task = await wait_for_task(live_api, staff.practitioner, referral_id, "screening")
     assert task["assignee"] is None and task["status"] == "open" and task["overdue"] is False
+    # The referrer's acknowledgement opened with the screening, in the same inbox.
+    ack = await wait_for_task(live_api, staff.practitioner, referral_id, "acknowledgement")
     path = f"/tasks/{task['task_id']}"
     ann = staff.headers("ann.smith", StaffRole.practitioner)
     bob = staff.headers("bob.jones", StaffRole.practitioner)
@@ -130,7 +133,7 @@ async def test_claims_race_and_managers_assign(live_api: LiveApi) -> None:
     overdue = await api.get("/tasks", params={"overdue": "true"}, headers=staff.practitioner)
     assert overdue.status_code == 200 and overdue.json()["items"] == []
     in_time = await api.get("/tasks", params={"overdue": "false"}, headers=staff.practitioner)
-    assert [row["task_id"] for row in in_time.json()["items"]] == [task["task_id"]]
+    assert {row["task_id"] for row in in_time.json()["items"]} == {task["task_id"], ack["task_id"]}
     mine = await api.get("/tasks", params={"assignee": "me"}, headers=holder_headers)
     assert [row["task_id"] for row in mine.json()["items"]] == [task["task_id"]]
     theirs = await api.get("/tasks", params={"assignee": "me"}, headers=other_headers)
@@ -166,7 +169,7 @@ async def test_claims_race_and_managers_assign(live_api: LiveApi) -> None:
     detail = await api.get(path, headers=staff.manager)
     assert detail.status_code == 200 and detail.json()["view"] == "staff"
     shown = {t["task_id"]: t["assignee"] for t in detail.json()["case"]["tasks"]}
-    assert shown == {task["task_id"]: "cy"}
+    assert shown == {task["task_id"]: "cy", ack["task_id"]: None}
 
     not_holder = await complete(live_api, staff.practitioner, task["task_id"], SCREENING)
     assert not_holder.status_code == 403 and "held by cy" in not_holder.json()["error"]["message"]
@@ -308,7 +311,8 @@ async def test_partners_see_their_checks_only_and_the_case_reaches_the_decision(
     mine = await api.get(f"/tasks/{police_check['task_id']}", headers=police)
     assert mine.status_code == 200
     body = mine.json()
-    assert set(body) == {"view", "task", "child", "concern"} and body["view"] == "partner"
+    assert set(body) == {"view", "task", "child", "concern", "household"}
+    assert body["view"] == "partner"
     assert body["child"] == {
         "name": "Sam Example",
         "date_of_birth": "2019-03-01",
@@ -317,8 +321,18 @@ async def test_partners_see_their_checks_only_and_the_case_reaches_the_decision(
         "nhs_number": None,
     }
     assert body["concern"] == "Arrives hungry most days; bruising seen on the arm."
+    # The household, to search the police's records for: who they are and where, nothing more.
+    assert body["household"] == [
+        {
+            "name": "Pat Example",
+            "aliases": [],
+            "date_of_birth": None,
+            "age_estimate_years": None,
+            "address": "1 Example Street",
+        }
+    ]
     assert body["task"]["task_id"] == police_check["task_id"]
-    for hidden in (HEALTH_ANSWER, "Pat Example", "A Teacher", "Checks needed", "decision"):
+    for hidden in (HEALTH_ANSWER, "A Teacher", "Checks needed", "decision", "mother", "parental"):
         assert hidden not in mine.text
 
     police_done = await complete(live_api, police, police_check["task_id"], check(POLICE_ANSWER))
@@ -338,12 +352,19 @@ async def test_partners_see_their_checks_only_and_the_case_reaches_the_decision(
     assert answers == {"police": POLICE_ANSWER, "health": HEALTH_ANSWER}
     assert shown.json()["intake"]["child"]["name"] == "Sam Example"
 
-    # The decision closes the case; a retry of it still gets its first answer.
+    # The decision ends the process; the case waits at its last stage for the referrer to be
+    # acknowledged and told. A retry of the decision still gets its first answer.
     decided = await complete(live_api, staff.manager, decision["task_id"], DECISION, key="d-1")
-    assert decided.status_code == 200 and decided.json()["stage"] == "closed"
+    assert decided.status_code == 200 and decided.json()["stage"] == "decision"
+    assert [t["kind"] for t in decided.json()["opened_tasks"]] == ["referrer_feedback"]
     retried = await complete(live_api, staff.manager, decision["task_id"], DECISION, key="d-1")
     assert retried.status_code == 200 and retried.json() == decided.json()
-    after = await complete(live_api, staff.manager, decision["task_id"], DECISION, key="d-2")
+    again = await complete(live_api, staff.manager, decision["task_id"], DECISION, key="d-2")
+    assert again.status_code == 409
+    assert again.json()["error"]["message"] == f"task {decision['task_id']} is already completed"
+    case = await drive_to_closed(live_api, referral_id)  # the acknowledgement and the feedback
+    assert {"acknowledged", "referrer_told"} <= set(case["milestones"])
+    after = await complete(live_api, staff.manager, decision["task_id"], DECISION, key="d-3")
     assert after.status_code == 409
     assert after.json()["error"]["message"] == (
         f"task {decision['task_id']} is already completed; the case is closed"
