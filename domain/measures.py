@@ -13,7 +13,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from pydantic import BaseModel, Field, computed_field
 
 from domain.calendar import DEFAULT_CALENDAR, LONDON, WorkingCalendar
+from domain.measures_exploitation import (
+    ExploitationScreenings,
+    LinkedChildren,
+    MaceActions,
+    NrmReferrals,
+    TimeToMace,
+)
 from domain.policy import DecisionOutcome
+from domain.rates import DurationStats as DurationStats
+from domain.rates import Rate as Rate
+from domain.rates import percent as percent
 
 MAX_PERIOD_DAYS = 5 * 366
 """The longest period a report may cover (about five years)."""
@@ -135,27 +145,7 @@ def percentile_cont(histogram: list[tuple[int, int]], fraction: float) -> float 
     return found[below] + (position - below) * (found[above] - found[below])
 
 
-def percent(part: int, whole: int) -> float | None:
-    """`part` as a percentage of `whole`, to one decimal place; None when nothing was counted."""
-    return round(100.0 * part / whole, 1) if whole else None
-
-
 # ---- the shape of each measure (the JSON of GET /performance) ----------------------------------
-
-
-class Rate(BaseModel):
-    """A timeliness rate: steps done in time, steps late (done late, or not done and past their
-    due time) and steps still inside their timescale (not counted yet)."""
-
-    on_time: int = 0
-    late: int = 0
-    pending: int = 0
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def percent(self) -> float | None:
-        """On time as a share of on time and late."""
-        return percent(self.on_time, self.on_time + self.late)
 
 
 class DecisionStats(BaseModel):
@@ -177,12 +167,6 @@ class Decisions(BaseModel):
 
     period: DecisionStats
     weeks: list[DecisionWeek]
-
-
-class DurationStats(BaseModel):
-    counted: int = 0
-    median_hours: float | None = None
-    p90_hours: float | None = None
 
 
 class DurationWeek(DurationStats):
@@ -397,3 +381,8 @@ class PerformanceReport(BaseModel):
     re_referrals: ReReferrals
     conversion: Conversion
     referrers: Referrers
+    exploitation_screening: ExploitationScreenings
+    time_to_mace: TimeToMace
+    mace_actions: MaceActions
+    nrm_referrals: NrmReferrals
+    linked_children: LinkedChildren

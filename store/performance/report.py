@@ -8,6 +8,13 @@ from collections.abc import Awaitable, Callable
 from domain import measures as m
 from store.performance.agency_checks import agency_checks, agency_return_times
 from store.performance.decisions import decisions, recording_gap, time_to_decision
+from store.performance.exploitation import (
+    exploitation_screening,
+    linked_children,
+    mace_actions,
+    nrm_referrals,
+    time_to_mace,
+)
 from store.performance.handover import after_handover
 from store.performance.outcomes import conversion, re_referrals, referrers
 from store.performance.overdue import overdue
@@ -27,6 +34,11 @@ MEASURES: dict[str, Callable[[Conn, Scope], Awaitable[object]]] = {
     "re_referrals": re_referrals,
     "conversion": conversion,
     "referrers": referrers,
+    "exploitation_screening": exploitation_screening,
+    "time_to_mace": time_to_mace,
+    "mace_actions": mace_actions,
+    "nrm_referrals": nrm_referrals,
+    "linked_children": linked_children,
 }
 """Every measure by name, in the report's order (the benchmark times them one by one)."""
 

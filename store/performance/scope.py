@@ -62,15 +62,15 @@ async def reading(conn: Conn) -> AsyncIterator[None]:
         yield
 
 
-def _worked_by(alias: str) -> str:
-    """Whether the team `$3` worked the case of row `alias`: the case is assigned to the team
-    (`referral.team`) or the team owned one of its tasks (a front door team, the exploitation
-    team, or an agency's duty team)."""
+def worked_by(alias: str, team: str = "$3") -> str:
+    """Whether the team (placeholder `team`, `$3` in the period's queries) worked the case of row
+    `alias`: the case is assigned to the team (`referral.team`) or the team owned one of its
+    tasks (a front door team, the exploitation team, or an agency's duty team)."""
     return (
         f"(EXISTS (SELECT 1 FROM referral rt WHERE rt.referral_id = {alias}.referral_id"
-        " AND rt.team = $3)"
+        f" AND rt.team = {team})"
         f" OR EXISTS (SELECT 1 FROM task tt WHERE tt.referral_id = {alias}.referral_id"
-        " AND tt.team = $3))"
+        f" AND tt.team = {team}))"
     )
 
 
@@ -86,14 +86,14 @@ WEEKS = (
 REFERRALS_IN_SCOPE = (
     f"r.received_week BETWEEN {WEEKS}"
     f" AND r.received_local >= {_LONDON_FROM} AND r.received_local < {_LONDON_TO}"
-    f" AND ($3::text IS NULL OR {_worked_by('r')})"
+    f" AND ($3::text IS NULL OR {worked_by('r')})"
 )
 """Referrals (alias `r`) received in the period, of the team if one is named: a range of the
 covering index `referral_measures` (week, then London wall-clock time of receipt)."""
 
 ROWS_IN_SCOPE = (
     "x.referral_received_at >= $1 AND x.referral_received_at < $2"
-    f" AND ($3::text IS NULL OR {_worked_by('x')})"
+    f" AND ($3::text IS NULL OR {worked_by('x')})"
 )
 """Tasks or agency checks (alias `x`) whose referral is in scope, by the copy of its time of
 receipt each row carries (`referral_received_at`, indexed)."""

@@ -1,6 +1,7 @@
-"""The performance tests' read model, built by hand: rows go straight into `referral`, `task` and
-`agency_check` with only the columns a test cares about, as the activities would have left them;
-the period the tests report on (two whole weeks of March 2026, both in GMT) and a clock in it."""
+"""The performance tests' read model, built by hand: rows go straight into `referral`, `task`,
+`agency_check` and `case_link` with only the columns a test cares about, as the activities would
+have left them; the period the tests report on (two whole weeks of March 2026, both in GMT) and
+a clock in it."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ def at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 def mar(day: int, hour: int, minute: int = 0) -> datetime:
     return at(date(2026, 3, day), hour, minute)
+
+
+_JSONB = ("summary", "deadlines", "milestones")
 
 
 class Rows:
@@ -97,10 +101,29 @@ class Rows:
         }
         await self._insert("agency_check", values)
 
+    async def link(
+        self, referral_id: UUID, kind: str, entity_id: UUID, linked: datetime, **columns: Any
+    ) -> None:
+        """A `case_link` row (migration 0014); pass `ended_at` to end it."""
+        values = {
+            "link_id": uuid.uuid4(),
+            "referral_id": referral_id,
+            "entity_kind": kind,
+            "entity_id": entity_id,
+            "linked_by": "sw-1",
+            "linked_at": linked,
+            "key_id": "test-1",
+            "reason": b"sealed",
+            **columns,
+        }
+        if "ended_at" in columns:
+            values |= {"ended_by": "sw-2", "end_key_id": "test-1", "end_reason": b"sealed"}
+        await self._insert("case_link", values)
+
     async def _insert(self, table: str, values: dict[str, Any]) -> None:
         names = ", ".join(values)
         params = ", ".join(
-            f"${i}::jsonb" if name == "summary" else f"${i}" for i, name in enumerate(values, 1)
+            f"${i}::jsonb" if name in _JSONB else f"${i}" for i, name in enumerate(values, 1)
         )
         await self.conn.execute(
             f"INSERT INTO {table} ({names}) VALUES ({params})", *values.values()

@@ -21,3 +21,14 @@ async def test_the_whole_report_over_an_empty_period(pool: asyncpg.Pool) -> None
     assert [w.week_start for w in result.visits.weeks] == [WEEK_1, WEEK_2]
     assert result.overdue.total == 0 and result.overdue.oldest is None
     assert result.time_to_decision.period.median_hours is None
+    screened = result.exploitation_screening.period
+    assert (screened.screened, screened.percent_screened) == (0, None)
+    assert set(screened.by_risk.values()) == {0}
+    assert result.time_to_mace.period.median_hours is None
+    assert result.time_to_mace.period.within_deadline.percent is None
+    assert (result.mace_actions.overdue_now, result.mace_actions.period.done.percent) == (0, None)
+    assert (result.nrm_referrals.period.made, result.nrm_referrals.period.p90_hours) == (0, None)
+    assert (result.linked_children.children, result.linked_children.by_kind) == (
+        0,
+        {"place": 0, "adult": 0},
+    )
