@@ -236,6 +236,7 @@ def public_summary(result: TaskResult | None) -> dict[str, Any]:
                 "rag": result.rag,
                 "immediate_risk": result.immediate_risk,
                 "agencies": list(result.agencies),
+                "exploitation_risk": result.exploitation.risk if result.exploitation else None,
             }
         case "agency_check":
             return {
@@ -260,6 +261,14 @@ def public_summary(result: TaskResult | None) -> dict[str, Any]:
             return {"child_seen": result.child_seen}
         case "review_new_information":
             return {"rag": result.rag}
+        case _:
+            return _later_summary(result)
+
+
+def _later_summary(result: TaskResult) -> dict[str, Any]:
+    """`public_summary` of the tasks after the decision: the referrer loop, the receiving team,
+    the exploitation pathway."""
+    match result.kind:
         case "referral_decision":
             return {
                 "response": result.response,
@@ -290,6 +299,8 @@ def public_summary(result: TaskResult | None) -> dict[str, Any]:
                 "held_at": result.held_at.isoformat() if result.held_at else None,
                 "conference_outcome": result.conference_outcome,
             }
+        case _:  # the kinds before the decision: `public_summary` answers them
+            return {}
 
 
 class CarriedTask(BaseModel):
