@@ -52,10 +52,15 @@ class View:
     charts: list[Chart]
     agencies: list[dict[str, Any]] = field(default_factory=list)
     conversion: list[tuple[str, int, str]] = field(default_factory=list)
+    exploitation: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _pct(value: float | None) -> str:
     return "\u2013" if value is None else f"{value:.1f}%"
+
+
+def _hours(value: float | None) -> str:
+    return "\u2013" if value is None else f"{value:g} h"
 
 
 def _counted(rate: Rate) -> str:
@@ -109,6 +114,7 @@ def build_view(result: PerformanceReport) -> View:
     weeks = result.period.weeks
     referrers = result.referrers.period
     clocks = result.after_handover.period
+    mace = result.time_to_mace.period
     tiles = [
         Tile(
             "decisions",
@@ -152,6 +158,18 @@ def build_view(result: PerformanceReport) -> View:
             _pct(clocks.assessments.percent),
             _counted(clocks.assessments)
             + f"; initial conferences within 15 working days {_pct(clocks.conferences.percent)}",
+        ),
+        Tile(
+            "mace",
+            "MACE discussions held within deadline",
+            _pct(mace.within_deadline.percent),
+            _counted(mace.within_deadline) + f"; median from contact {_hours(mace.median_hours)}",
+        ),
+        Tile(
+            "mace_actions",
+            "MACE disruption actions overdue now",
+            str(result.mace_actions.overdue_now),
+            f"of the period's: {_counted(result.mace_actions.period.done)}",
         ),
     ]
     d_weeks = result.decisions.weeks
@@ -199,6 +217,13 @@ def build_view(result: PerformanceReport) -> View:
             percent=True,
         ),
         weekly_chart(
+            "screened",
+            "Contacts screened for exploitation (%)",
+            weeks,
+            [w.percent_screened for w in result.exploitation_screening.weeks],
+            percent=True,
+        ),
+        weekly_chart(
             "referrals",
             "Contacts received per week",
             weeks,
@@ -230,4 +255,49 @@ def build_view(result: PerformanceReport) -> View:
     conversion += [
         (f"referral: {name}", n, _pct(to_referrals[name])) for name, n in conv.responses.items()
     ]
-    return View(result, tiles, charts, agencies, conversion)
+    return View(result, tiles, charts, agencies, conversion, exploitation_rows(result))
+
+
+def exploitation_rows(result: PerformanceReport) -> list[tuple[str, str, str]]:
+    """The exploitation table: (measure, number, detail)."""
+    screened, mace = result.exploitation_screening.period, result.time_to_mace.period
+    actions, nrm = result.mace_actions.period, result.nrm_referrals.period
+    linked = result.linked_children
+    risks = ", ".join(f"{risk.value} {n}" for risk, n in screened.by_risk.items())
+    return [
+        (
+            "Contacts screened for exploitation",
+            str(screened.screened),
+            f"of {screened.contacts} ({_pct(screened.percent_screened)}): {risks}",
+        ),
+        (
+            "Time from contact to MACE",
+            _hours(mace.median_hours),
+            f"median of {mace.counted} held (of {mace.requested} asked for);"
+            f" 90th percentile {_hours(mace.p90_hours)}",
+        ),
+        (
+            "MACE held within deadline",
+            _pct(mace.within_deadline.percent),
+            _counted(mace.within_deadline),
+        ),
+        (
+            "MACE disruption actions done on time",
+            _pct(actions.done.percent),
+            f"{_counted(actions.done)}; {actions.not_done} not possible;"
+            f" {result.mace_actions.overdue_now} overdue now (any period)",
+        ),
+        (
+            "NRM referrals made",
+            str(nrm.made),
+            f"of {nrm.opened} asked for; median {_hours(nrm.median_hours)} from the task,"
+            f" 90th percentile {_hours(nrm.p90_hours)}; within deadline"
+            f" {_pct(nrm.within_deadline.percent)} ({_counted(nrm.within_deadline)})",
+        ),
+        (
+            "Children linked to a place or adult of concern",
+            str(linked.children),
+            f"in the 90 days to now: place {linked.by_kind.get('place', 0)},"
+            f" adult {linked.by_kind.get('adult', 0)}; {linked.links} links",
+        ),
+    ]

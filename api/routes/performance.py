@@ -40,7 +40,8 @@ async def get_performance(
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> PerformanceReport | Response:
     """Every measure of the performance framework for referrals received in the period (and, for
-    overdue work, everything open now), each with its weekly series."""
+    overdue work and overdue MACE actions, everything open now; for linked children, the 90 days
+    to now), each with its weekly series."""
     async with pool.acquire() as conn:
         result = await report(conn, scope)
     if format == "json":
@@ -54,6 +55,7 @@ async def get_performance(
 
 
 CSV_COLUMNS = ("measure", "breakdown", "week_start", "metric", "value")
+_NOT_COUNTS = ("period", "weeks", "as_of", "since")  # of a measure counted as at now
 
 
 def _flatten(prefix: str, value: Any) -> Iterator[tuple[str, Any]]:
@@ -71,7 +73,8 @@ def _rows(measure: str, breakdown: str, week: str, values: dict[str, Any]) -> It
 
 def _csv_rows(data: dict[str, Any]) -> Iterator[list[Any]]:
     """One row per number: (measure, breakdown, week_start, metric, value). The whole period has
-    an empty week_start; per-agency and overdue breakdowns name theirs (agency, stage:..., ...)."""
+    an empty week_start; per-agency and overdue breakdowns name theirs (agency, stage:..., ...);
+    what is counted as at now (overdue disruption actions, linked children) has none either."""
     for measure, section in data.items():
         if measure == "period":
             continue
@@ -86,6 +89,9 @@ def _csv_rows(data: dict[str, Any]) -> Iterator[list[Any]]:
                     yield [measure, f"{dimension}:{key}", "", "overdue", count]
             if section["oldest"] is not None:
                 yield from _rows(measure, "oldest", "", section["oldest"])
+        elif measure in ("mace_actions", "linked_children"):  # counted as at now, not by period
+            now = {k: v for k, v in section.items() if k not in _NOT_COUNTS}
+            yield from _rows(measure, "", "", now)
         for week in section.get("weeks", []):
             start = week.pop("week_start")
             yield from _rows(measure, week.pop("agency", ""), start, week)

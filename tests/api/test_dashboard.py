@@ -51,6 +51,8 @@ async def test_tiles_charts_agencies_and_overdue_work_of_a_known_data_set(
         "acknowledged": "\u2013",
         "told": "\u2013",
         "assessments": "\u2013",
+        "mace": "\u2013",
+        "mace_actions": "0",
     }
     assert page.count("<svg") >= 6 and "<script" not in page
     assert 'id="agency-police"' in page
@@ -58,6 +60,7 @@ async def test_tiles_charts_agencies_and_overdue_work_of_a_known_data_set(
     assert 'class="n level-2"' in page
     # Case audits sit in the same framework; none was submitted in the known data.
     assert 'id="audits"' in page and "No audit submitted in the period." in page
+    assert 'id="exploitation"' in page and "Children linked to a place or adult of concern" in page
 
 
 async def sign_in_with_the_form(
@@ -226,6 +229,8 @@ async def test_headless_chromium_signs_in_and_shows_the_known_numbers(
         "acknowledged": "\u2013",
         "told": "\u2013",
         "assessments": "\u2013",
+        "mace": "\u2013",
+        "mace_actions": "0",
     }
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 20_000  # a rendered page, not a blank one

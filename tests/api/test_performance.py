@@ -128,7 +128,17 @@ async def test_every_measure_of_a_known_data_set_as_json(live_api: LiveApi) -> N
         "re_referrals",
         "conversion",
         "referrers",
+        "exploitation_screening",
+        "time_to_mace",
+        "mace_actions",
+        "nrm_referrals",
+        "linked_children",
     }
+    # The known data has no exploitation risk recorded, no MACE, NRM or link.
+    assert body["exploitation_screening"]["period"]["screened"] == 0
+    assert body["time_to_mace"]["period"]["within_deadline"]["percent"] is None
+    assert body["mace_actions"]["overdue_now"] == 0
+    assert body["linked_children"]["by_kind"] == {"place": 0, "adult": 0}
 
 
 async def test_the_same_report_as_csv_one_number_a_row(live_api: LiveApi) -> None:
@@ -150,6 +160,10 @@ async def test_the_same_report_as_csv_one_number_a_row(live_api: LiveApi) -> Non
     assert ["overdue", "escalation_level:2", "", "overdue", "1"] in rows
     assert ["referrers", "", "2026-03-09", "told_percent", ""] in rows  # none due
     assert ["conversion", "", "", "responses_pending", "0"] in rows
+    assert ["exploitation_screening", "", "", "by_risk_significant", "0"] in rows
+    assert ["nrm_referrals", "", "2026-03-09", "within_deadline_percent", ""] in rows
+    assert ["mace_actions", "", "", "overdue_now", "0"] in rows
+    assert ["linked_children", "", "", "by_kind_adult", "0"] in rows
 
 
 async def test_parameters_are_checked_and_errors_name_the_field(live_api: LiveApi) -> None:
