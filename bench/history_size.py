@@ -6,11 +6,11 @@ new information, run by a real worker on the time-skipping server with an embedd
 
 For each scenario of tests/workflows/scenarios.py it prints the events and bytes (the length of
 `history.to_json()`, as `temporal workflow show --output json` writes it) of each run of the
-case. Then it starts a case, screens it, sends `--items` `ReferralWorkflow.add_information`
-updates through the Temporal client (not HTTP, which is rate limited per caller) one after
-another, each `--chars` characters long, closes the case (review, checks, decision) and follows
-its continue-as-new chain back from the last run, printing each run and the total. Prints
-figures; asserts nothing.
+case. Then it starts a case, screens it, acknowledges the referrer, sends `--items`
+`ReferralWorkflow.add_information` updates through the Temporal client (not HTTP, which is rate
+limited per caller) one after another, each `--chars` characters long, closes the case (review,
+checks, decision, the referrer told) and follows its continue-as-new chain back from the last
+run, printing each run and the total. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from domain.tasks import AddInformationInput, Agency, ReviewResult, ScreeningRes
 from store.migrate import migrate
 from store.pool import create_pool
 from tests.conftest import TEST_CONVERTER
-from tests.workflows.driver import CHECK, Case, decision, start_case
+from tests.workflows.driver import CHECK, Case, acknowledge, decision, start_case, tell_referrer
 from tests.workflows.scenarios import SCENARIOS
 from workers.worker import build_worker
 from workflows.referral import ReferralWorkflow
@@ -104,6 +104,7 @@ async def flood(
         rag=Rag.amber, rationale="Checks needed.", agencies=[Agency.police, Agency.health]
     )
     await case.complete(TaskKind.screening, screening)
+    await acknowledge(case)
     clock, retries = time.perf_counter(), 0
     for n in range(items):
         item = AddInformationInput(
@@ -127,6 +128,7 @@ async def flood(
     await case.complete(TaskKind.agency_check, CHECK, agency="police")
     await case.complete(TaskKind.agency_check, CHECK, agency="health")
     await case.complete(TaskKind.decision, decision("early_help"))
+    await tell_referrer(case)  # the case closes once the referrer is told the outcome
     summary = await handle.result()
     async with pool.acquire() as conn:
         recorded = await conn.fetchval(

@@ -28,7 +28,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.bare import BareLifecycle, BareWorkflow, Done, NoOpUpdates, Step, no_op
-from cli.loadgen import Report, intake, run_load, tokens
+from cli.loadgen import Report, draw_plans, intake, run_load, tokens
 from core.settings import Settings
 from core.temporal import connect
 from tests.reliability.system import System
@@ -36,6 +36,7 @@ from workers.replay import history_from_file, replay_all
 from workers.worker import sandbox_runner, worker_options
 
 HISTORIES = Path(__file__).parent.parent / "tests" / "histories"
+LOAD_SEED = 3  # the paths of the measured load
 
 
 def completion_times(report: Report) -> list[float]:
@@ -171,12 +172,13 @@ async def measure(
         update_rtt = await bare_update_latencies(client, concurrency, 10)
         bare_life = await rate(lifecycles, concurrency, lambda _: bare_lifecycle(client, steps))
     practitioner = tokens(settings)["practitioner"]
+    run = f"bench-intake-{uuid.uuid4().hex[:8]}"  # children of their own: no open case met
     async with httpx.AsyncClient(base_url=system.base_url, timeout=60) as http:
 
         async def start_one(i: int) -> None:
             response = await http.post(
                 "/referrals",
-                json=intake(i, datetime.now(UTC)),
+                json=intake(i, datetime.now(UTC), run),
                 headers={"Authorization": f"Bearer {practitioner}"},
             )
             assert response.status_code == 201, response.text
@@ -200,7 +202,7 @@ async def measure(
         settings,
         referrals=lifecycles,
         concurrency=concurrency,
-        seed=3,
+        seed=LOAD_SEED,
         walked=meter.stop,
     )
     curve = {}
@@ -300,6 +302,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Front Door throughput benchmark")
     parser.add_argument("--lifecycles", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="the bare lifecycle's human steps (default: the mean of the load's paths)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.lifecycles, args.concurrency, args.steps))
+    steps = args.steps or round(
+        statistics.mean(plan.steps for plan in draw_plans(args.lifecycles, LOAD_SEED))
+    )
+    asyncio.run(main(args.lifecycles, args.concurrency, steps))

@@ -17,8 +17,10 @@ def load(
     seed: Annotated[int, typer.Option(help="draws the paths; the same seed, the same work")] = 1,
     url: Annotated[str | None, typer.Option(help="the API (default: the configured one)")] = None,
 ) -> None:
-    """Take referrals from intake to a closed case through the API; print throughput, latency
-    per endpoint and errors, and check every case closed with exactly its expected tasks."""
+    """Take contacts from intake to a closed case through the API (the referrer acknowledged
+    and told, MASH and referral decisions of every kind, strategy discussions, visits, the
+    handover, assessments and section 47 conferences); print throughput, latency per endpoint
+    and errors, and check every case closed with exactly its expected tasks."""
     from cli.loadgen import run_load
 
     settings = get_settings()
