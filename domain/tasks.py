@@ -130,8 +130,8 @@ class ScreeningResult(InputModel):
     rationale: str = Field(min_length=1, max_length=10_000)
     immediate_risk: StrictBool = False
     agencies: list[Agency] = Field(min_length=1, max_length=len(Agency))
-    # Asked on every case (the workflow refuses a screening without it).
-    exploitation: ExploitationScreening | None = None
+    # Asked on every case: harm outside the family is screened for whatever the category.
+    exploitation: ExploitationScreening
 
     @model_validator(mode="after")
     def _immediate_risk_is_red(self) -> Self:
@@ -183,6 +183,8 @@ class DecisionResult(_Decided):
 
     kind: Literal["decision"] = "decision"
     outcome: DecisionOutcome
+    # Asked again at the MASH decision for every case (the referral's decision may repeat it).
+    exploitation: ExploitationScreening
 
     @model_validator(mode="after")
     def _a_mash_outcome(self) -> Self:

@@ -117,16 +117,6 @@ def _check_decision(
             f"household_considered must list every household member named at intake "
             f"({len(left_out)} missing), or household_not_considered_reason must say why not"
         )
-    # Screened once for exploitation (at the MASH decision), the referral's decision need not be.
-    if (
-        details.involves_exploitation
-        and result.exploitation is None
-        and not (isinstance(result, ReferralDecisionResult) and case.exploitation_risk is not None)
-    ):
-        raise rejected(
-            "the concern includes exploitation or going missing: "
-            "an exploitation screening (exploitation) is required"
-        )
     _check_exploitation_closure(result, case)
 
 

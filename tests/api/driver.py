@@ -22,6 +22,10 @@ def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+# The exploitation screening asked on every case, when nothing points to harm outside the family.
+NONE_SEEN = {"risk": "none", "rationale": "Nothing points to harm outside the family."}
+
+
 async def complete(api: LiveApi, headers: dict[str, str], task_id: str, result: Json) -> Json:
     """Complete the task with `result` as `headers`' owner; the answer (it must be 200)."""
     response = await api.client.post(
@@ -60,6 +64,7 @@ DEFAULT_RESULTS: dict[str, Callable[[], Json]] = {
     },
     "screening": lambda: {
         "kind": "screening", "rag": "amber", "rationale": "Checks needed.", "agencies": ["police"],
+        "exploitation": NONE_SEEN,
     },
     "agency_check": lambda: {
         "kind": "agency_check", "known_to_agency": False, "information": "Nothing held.",
@@ -67,6 +72,7 @@ DEFAULT_RESULTS: dict[str, Callable[[], Json]] = {
     },
     "decision": lambda: {
         "kind": "decision", "outcome": "nfa", "rationale": "As recorded.",
+        "exploitation": NONE_SEEN,
         "lived_experience": LIVED_EXPERIENCE, "household_considered": ["Pat Example"],
     },
     "referral_decision": lambda: {

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.tasks import Agency
 from tests.api.conftest import ClientFactory, LiveApi, Staff, api_settings
-from tests.api.driver import complete, drive_to_closed
+from tests.api.driver import NONE_SEEN, complete, drive_to_closed
 from tests.api.test_referrals import intake_body
 from workers.worker import build_worker
 
@@ -49,6 +49,7 @@ async def test_two_thousand_items_of_new_information_leave_the_case_whole(
     referral_id = created.json()["referral_id"]
     screened = await complete(flood_api, staff.practitioner, created.json()["screening_task_id"], {
         "kind": "screening", "rag": "amber", "rationale": "Checks needed.",
+        "exploitation": NONE_SEEN,
         "agencies": ["police", "health"],
     })  # fmt: skip
     callers = [staff.practitioner, staff.agency(Agency.police), staff.agency(Agency.health)]

@@ -17,7 +17,7 @@ import pytest
 from api.auth import StaffRole
 from domain.tasks import Agency
 from tests.api.conftest import LiveApi
-from tests.api.driver import complete
+from tests.api.driver import NONE_SEEN, complete
 
 Json = dict[str, Any]
 FLAT = "Flat 2, 22 Canal Street, Townham TN1 4AB"
@@ -121,6 +121,7 @@ async def test_a_second_contact_at_a_known_place_shows_the_first_child(live_api:
     screened = await complete(
         live_api, staff.practitioner, task_id,
         {"kind": "screening", "rag": "amber", "rationale": "Checks needed.",
+         "exploitation": NONE_SEEN,
          "agencies": ["police"]},
     )  # fmt: skip
     check = next(t["task_id"] for t in screened["opened_tasks"] if t["kind"] == "agency_check")

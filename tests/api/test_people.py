@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.tasks import Agency
 from tests.api.conftest import LiveApi
-from tests.api.driver import complete
+from tests.api.driver import NONE_SEEN, complete
 
 Json = dict[str, Any]
 
@@ -173,6 +173,7 @@ async def test_partners_see_the_household_on_their_own_check_only(live_api: Live
         staff.practitioner,
         created["screening_task_id"],
         {"kind": "screening", "rag": "amber", "rationale": "Checks needed.",
+         "exploitation": NONE_SEEN,
          "agencies": ["police", "health"]},
     )  # fmt: skip
     police_check = opened_check(screened, "police")

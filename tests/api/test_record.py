@@ -16,7 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.conftest import LiveApi
-from tests.api.driver import complete, drive_to_closed
+from tests.api.driver import NONE_SEEN, complete, drive_to_closed
 from tests.api.test_referrals import intake_body
 from tests.workflows.driver import LIVED_EXPERIENCE
 
@@ -34,6 +34,7 @@ async def _closed_case(api: LiveApi) -> str:
     referral_id = str(created.json()["referral_id"])
     await complete(api, staff.practitioner, created.json()["screening_task_id"], {
         "kind": "screening", "rag": "amber", "rationale": "Hunger and bruising at school.",
+        "exploitation": NONE_SEEN,
         "agencies": ["police"],
     })  # fmt: skip
     added = await api.client.post(

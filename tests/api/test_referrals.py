@@ -15,6 +15,7 @@ from core.settings import Settings
 from domain.referral import workflow_id_for
 from domain.tasks import Agency
 from tests.api.conftest import TEST_SECRET, ClientFactory, LiveApi
+from tests.api.driver import NONE_SEEN
 from tests.ports import free_port
 from tests.workflows.driver import referral_details
 
@@ -29,6 +30,7 @@ def intake_body(**changes: Any) -> dict[str, Any]:
 
 SCREENED: dict[str, Any] = {
     "kind": "screening",
+    "exploitation": NONE_SEEN,
     "rag": "amber",
     "rationale": "Checks needed.",
     "agencies": ["police"],

@@ -13,13 +13,14 @@ import httpx
 from api.auth import StaffRole
 from domain.tasks import Agency
 from tests.api.conftest import LiveApi
-from tests.api.driver import drive_to_closed
+from tests.api.driver import NONE_SEEN, drive_to_closed
 from tests.workflows.driver import LIVED_EXPERIENCE, referral_details
 
 Json = dict[str, Any]
 
 SCREENING: Json = {
     "kind": "screening",
+    "exploitation": NONE_SEEN,
     "rag": "amber",
     "rationale": "Checks needed.",
     "agencies": ["police", "health"],
@@ -28,6 +29,7 @@ POLICE_ANSWER = "Police attended the address twice last year."
 HEALTH_ANSWER = "Missed two health visitor appointments."
 DECISION: Json = {
     "kind": "decision",
+    "exploitation": NONE_SEEN,
     "outcome": "nfa",
     "rationale": "Concerns do not meet the threshold.",
     "lived_experience": LIVED_EXPERIENCE,

@@ -13,6 +13,7 @@ import pytest
 
 from domain.tasks import Agency
 from tests.api.conftest import LiveApi
+from tests.api.driver import NONE_SEEN
 from tests.api.test_referrals import intake_body
 from tests.workflows.driver import LIVED_EXPERIENCE
 
@@ -82,6 +83,7 @@ async def test_a_contact_walks_to_a_closed_case(
     assert claimed.status_code == 200
     screened = await _complete(live_api, practitioner, screening, {
         "kind": "screening", "rag": "amber", "rationale": "Hunger and bruising.",
+        "exploitation": NONE_SEEN,
         "agencies": ["police", "health"],
     })  # fmt: skip
     assert screened["stage"] == "checks"
@@ -98,6 +100,7 @@ async def test_a_contact_walks_to_a_closed_case(
     decision = await _task(live_api, manager, referral_id, "decision")
     decided = await _complete(live_api, manager, decision, {
         "kind": "decision", "outcome": outcome, "rationale": "As recorded.",
+        "exploitation": NONE_SEEN,
         "lived_experience": LIVED_EXPERIENCE, "household_considered": ["Pat Example"],
     })  # fmt: skip
     if response is not None:  # a referral: its response decided within one working day

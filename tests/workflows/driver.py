@@ -15,7 +15,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from domain.case import CaseState, CompleteTaskOutcome, ReferralSummary, Stage, TaskView
-from domain.exploitation import DisruptionAction, ExploitationRisk, MaceResult
+from domain.exploitation import (
+    DisruptionAction,
+    ExploitationRisk,
+    ExploitationScreening,
+    MaceResult,
+)
 from domain.policy import Rag, StrategyOutcome
 from domain.referral import (
     Child,
@@ -55,6 +60,10 @@ from tests.conftest import TEST_CONVERTER
 from workers.worker import sandbox_runner
 from workflows.referral import ReferralWorkflow
 
+# The exploitation screening asked on every case, when nothing points to harm outside the family.
+NONE_SEEN = ExploitationScreening(
+    risk=ExploitationRisk.none, rationale="Nothing points to harm outside the family."
+)
 LIVED_EXPERIENCE = (
     "Sam is seven, says home is loud at night and that they often miss breakfast before school."
 )
@@ -111,6 +120,7 @@ def decision(outcome: str, **extra: object) -> DecisionResult:
             "rationale": "Concerns meet the threshold described.",
             "lived_experience": LIVED_EXPERIENCE,
             "household_considered": ["Pat Example"],
+            "exploitation": NONE_SEEN,
             **extra,
         }
     )
@@ -260,7 +270,10 @@ async def screen_and_check(case: Case, rag: Rag = Rag.amber) -> None:
     await case.complete(
         TaskKind.screening,
         ScreeningResult(
-            rag=rag, rationale="Needs checks.", agencies=[Agency.police, Agency.health]
+            exploitation=NONE_SEEN,
+            rag=rag,
+            rationale="Needs checks.",
+            agencies=[Agency.police, Agency.health],
         ),
     )
     await case.complete(TaskKind.agency_check, CHECK, agency="police")

@@ -13,6 +13,7 @@ from domain.policy import Rag, StrategyOutcome
 from domain.tasks import Agency, ReviewResult, ScreeningResult, TaskKind
 from tests.workflows.driver import (
     CHECK,
+    NONE_SEEN,
     Case,
     acknowledge,
     decision,
@@ -77,7 +78,11 @@ async def immediate_protection(env: WorkflowEnvironment, task_queue: str) -> Cas
     await case.complete(
         TaskKind.screening,
         ScreeningResult(
-            rag=Rag.red, rationale="Injury.", immediate_risk=True, agencies=[Agency.police]
+            exploitation=NONE_SEEN,
+            rag=Rag.red,
+            rationale="Injury.",
+            immediate_risk=True,
+            agencies=[Agency.police],
         ),
     )
     await case.complete(TaskKind.decision, decision("immediate_protection"))
@@ -97,7 +102,12 @@ async def escalations(env: WorkflowEnvironment, task_queue: str) -> Case:
     await case.wait_for(lambda s: len(_screening_rungs(s)) == 4)
     await case.complete(
         TaskKind.screening,
-        ScreeningResult(rag=Rag.red, rationale="Late.", agencies=[Agency.police, Agency.health]),
+        ScreeningResult(
+            exploitation=NONE_SEEN,
+            rag=Rag.red,
+            rationale="Late.",
+            agencies=[Agency.police, Agency.health],
+        ),
     )
     await case.advance_to(await env.get_current_time() + timedelta(hours=5))
     await case.complete(TaskKind.agency_check, CHECK, agency="police")
@@ -113,7 +123,9 @@ async def new_information(env: WorkflowEnvironment, task_queue: str) -> Case:
     case = await start_case(env, task_queue)
     await case.complete(
         TaskKind.screening,
-        ScreeningResult(rag=Rag.amber, rationale="Checks.", agencies=[Agency.police]),
+        ScreeningResult(
+            exploitation=NONE_SEEN, rag=Rag.amber, rationale="Checks.", agencies=[Agency.police]
+        ),
     )
     await case.add_information("Police report a new incident at the address.")
     await case.complete(

@@ -22,7 +22,7 @@ from domain.tasks import (
     StrategyDiscussionResult,
     TaskKind,
 )
-from tests.workflows.driver import HOUR, NewCase, decision, utc
+from tests.workflows.driver import HOUR, NONE_SEEN, NewCase, decision, utc
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ async def test_amber_referral_over_a_bank_holiday_weekend_escalates_at_exact_ins
     await case.complete(
         TaskKind.screening,
         ScreeningResult(rag=Rag.amber, rationale="Repeated hunger and bruising.",
-                        agencies=[Agency.police, Agency.health]),
+                        agencies=[Agency.police, Agency.health], exploitation=NONE_SEEN),
     )  # fmt: skip
     state = await case.state()
     screened = state.milestones[Milestone.screened]
@@ -142,7 +142,9 @@ async def test_deadlines_across_the_clock_change_and_from_a_weekend(new_case: Ne
         rag = Rag.amber if case is weekend else Rag.green
         await case.complete(
             TaskKind.screening,
-            ScreeningResult(rag=rag, rationale="Needs checks.", agencies=[Agency.health]),
+            ScreeningResult(
+                exploitation=NONE_SEEN, rag=rag, rationale="Needs checks.", agencies=[Agency.health]
+            ),
         )
     # Tuesday 2 Nov 2027 10:00 GMT: the wall-clock time is kept across the change.
     assert (await autumn.state()).deadlines[Deadline.mash_decision] == utc(2027, 11, 2, 10)
@@ -165,7 +167,9 @@ async def test_strategy_discussion_and_visit_ladders_over_a_weekend(
     await case.advance_to(received + HOUR / 4)
     await case.complete(
         TaskKind.screening,
-        ScreeningResult(rag=Rag.red, rationale="Injury.", agencies=[Agency.police]),
+        ScreeningResult(
+            exploitation=NONE_SEEN, rag=Rag.red, rationale="Injury.", agencies=[Agency.police]
+        ),
     )
     await case.complete(
         TaskKind.agency_check,

@@ -13,10 +13,20 @@ from domain.case import Stage
 from domain.policy import Rag
 from domain.tasks import Agency, ReviewResult, ScreeningResult, TaskKind
 from tests.workers.variants import ShortRuns
-from tests.workflows.driver import CHECK, NewCase, acknowledge, decision, start_case, tell_referrer
+from tests.workflows.driver import (
+    CHECK,
+    NONE_SEEN,
+    NewCase,
+    acknowledge,
+    decision,
+    start_case,
+    tell_referrer,
+)
 from workers.worker import build_worker
 
-SCREENING = ScreeningResult(rag=Rag.amber, rationale="Checks.", agencies=[Agency.police])
+SCREENING = ScreeningResult(
+    exploitation=NONE_SEEN, rag=Rag.amber, rationale="Checks.", agencies=[Agency.police]
+)
 
 
 async def _entries(pool: asyncpg.Pool, workflow_id: str, kind: str) -> int:

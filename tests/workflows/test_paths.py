@@ -19,6 +19,7 @@ from domain.tasks import (
     WelfareCheckResult,
 )
 from tests.workflows.driver import (
+    NONE_SEEN,
     Case,
     NewCase,
     acknowledge,
@@ -160,7 +161,7 @@ async def test_immediate_protection_opens_strategy_and_visit_together(new_case: 
     answer = await case.complete(
         TaskKind.screening,
         ScreeningResult(rag=Rag.red, rationale="Injury.", immediate_risk=True,
-                        agencies=[Agency.police, Agency.health]),
+                        agencies=[Agency.police, Agency.health], exploitation=NONE_SEEN),
     )  # fmt: skip
     # Immediate risk: the decision opens at once, alongside the checks.
     assert answer.stage is Stage.decision
@@ -245,7 +246,9 @@ async def test_new_information_raising_amber_to_red_tightens_deadlines_ahead(
     case = await new_case()
     await case.complete(
         TaskKind.screening,
-        ScreeningResult(rag=Rag.amber, rationale="Checks.", agencies=[Agency.police]),
+        ScreeningResult(
+            exploitation=NONE_SEEN, rag=Rag.amber, rationale="Checks.", agencies=[Agency.police]
+        ),
     )
     before = await case.state()
     review_id = await case.add_information("Police report a new incident at the address.")

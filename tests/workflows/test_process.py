@@ -25,6 +25,7 @@ from domain.tasks import (
     TaskKind,
 )
 from tests.workflows.driver import (
+    NONE_SEEN,
     Case,
     NewCase,
     acknowledge,
@@ -97,7 +98,7 @@ async def test_a_child_at_immediate_risk_cannot_be_closed_as_a_contact(new_case:
     await case.complete(
         TaskKind.screening,
         ScreeningResult(rag=Rag.red, rationale="Injury.", immediate_risk=True,
-                        agencies=[Agency.police]),
+                        agencies=[Agency.police], exploitation=NONE_SEEN),
     )  # fmt: skip
     message = await _refused(case, TaskKind.decision, decision("nfa"))
     assert "immediate risk" in message and "referral" in message

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import asyncpg
 import pytest
+from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
@@ -23,11 +24,13 @@ from domain.tasks import (
     Agency,
     AgencyCheckResult,
     CompleteTaskInput,
+    DecisionResult,
     ScreeningResult,
     TaskKind,
     TaskStatus,
 )
 from tests.workflows.driver import (
+    NONE_SEEN,
     Case,
     NewCase,
     acknowledge,
@@ -37,7 +40,9 @@ from tests.workflows.driver import (
 )
 from workflows.referral import ReferralWorkflow
 
-SCREENING = ScreeningResult(rag=Rag.amber, rationale="Checks needed.", agencies=[Agency.police])
+SCREENING = ScreeningResult(
+    exploitation=NONE_SEEN, rag=Rag.amber, rationale="Checks needed.", agencies=[Agency.police]
+)
 CHECK = AgencyCheckResult(known_to_agency=False, information="Not known.", responder_name="Duty")
 
 
@@ -98,8 +103,11 @@ async def test_a_decision_must_consider_the_household_and_screen_for_exploitatio
 
     no_household = await _rejected(case, task.task_id, decision("nfa", household_considered=[]))
     assert "household_considered must list every household member" in no_household
-    no_screening = await _rejected(case, task.task_id, decision("nfa"))
-    assert "an exploitation screening (exploitation) is required" in no_screening
+    # Every decision carries an exploitation screening: one without is not a decision at all.
+    with pytest.raises(ValidationError, match="exploitation\n  Field required"):
+        DecisionResult.model_validate(
+            {**decision("nfa").model_dump(exclude={"exploitation"}), "kind": "decision"}
+        )
     assert (await case.open_task(TaskKind.decision)).status is TaskStatus.open
 
     screening = ExploitationScreening(

@@ -15,6 +15,7 @@ from domain.tasks import Agency, ScreeningResult, TaskKind
 from tests.workflows.driver import (
     CHECK,
     HOUR,
+    NONE_SEEN,
     NewCase,
     decision,
     referral_decision,
@@ -43,7 +44,7 @@ async def test_a_green_contact_on_a_friday_afternoon(new_case: NewCase) -> None:
     await case.advance_to(received + HOUR / 2)
     await case.complete(
         TaskKind.screening,
-        ScreeningResult(rag=Rag.green, rationale="Low-level neglect.",
+        ScreeningResult(exploitation=NONE_SEEN, rag=Rag.green, rationale="Low-level neglect.",
                         agencies=[Agency.education, Agency.police]),
     )  # fmt: skip
     state = await case.state()
