@@ -33,6 +33,7 @@ from bench.performance_queries import machine, say
 from cli.embedded import EmbeddedPostgres, find_binary
 from core.temporal import ensure_search_attributes
 from domain.case import ReferralSummary
+from domain.exploitation import ExploitationRisk, ExploitationScreening
 from domain.policy import Rag
 from domain.tasks import AddInformationInput, Agency, ReviewResult, ScreeningResult, TaskKind
 from store.migrate import migrate
@@ -46,6 +47,8 @@ from workflows.referral import ReferralWorkflow
 # What Temporal allows one run (it warns at 10,240 events; the target of issue 14).
 EVENTS_TARGET = 10_240
 BYTES_TARGET = 10 * 1024 * 1024
+# The exploitation screening every screening and MASH decision carries.
+NOTHING_SEEN = ExploitationScreening(risk=ExploitationRisk.none, rationale="Nothing seen.")
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,10 @@ async def flood(
     )
     case = Case(env, handle)  # the latest run, whichever it is
     screening = ScreeningResult(
-        rag=Rag.amber, rationale="Checks needed.", agencies=[Agency.police, Agency.health]
+        rag=Rag.amber,
+        rationale="Checks needed.",
+        agencies=[Agency.police, Agency.health],
+        exploitation=NOTHING_SEEN,
     )
     await case.complete(TaskKind.screening, screening)
     await acknowledge(case)
@@ -127,7 +133,7 @@ async def flood(
     await case.complete(TaskKind.review_new_information, ReviewResult(rationale="All read."))
     await case.complete(TaskKind.agency_check, CHECK, agency="police")
     await case.complete(TaskKind.agency_check, CHECK, agency="health")
-    await case.complete(TaskKind.decision, decision("early_help"))
+    await case.complete(TaskKind.decision, decision("early_help", exploitation=NOTHING_SEEN))
     await tell_referrer(case)  # the case closes once the referrer is told the outcome
     summary = await handle.result()
     async with pool.acquire() as conn:

@@ -15,6 +15,7 @@ import asyncpg
 
 from activities.record import CaseRecord
 from core.sealing import RecordSealer
+from domain.exploitation import ExploitationRisk, ExploitationScreening
 from domain.policy import Rag, StrategyOutcome
 from domain.record import INTAKE_STEP, EntryKind
 from domain.records import RecordEntryInput
@@ -37,6 +38,10 @@ _TEXT = """the child said that home is loud at night and mum was upset school re
 hungry and tired police attended the address after a neighbour called health visitor notes
 missed appointments bruising seen on the arm no concerns raised before by nursery"""
 WORDS = _TEXT.split()
+# The exploitation screening every screening and MASH decision carries.
+NOTHING_SEEN = ExploitationScreening(
+    risk=ExploitationRisk.none, rationale="Nothing points to harm outside the family."
+)
 
 
 def prose(rng: random.Random, chars: int) -> str:
@@ -64,6 +69,7 @@ def result_of(
                 rationale=prose(rng, 300),
                 agencies=agencies,
                 immediate_risk=outcome == "immediate_protection",
+                exploitation=NOTHING_SEEN,
             )
         case TaskKind.agency_check:
             return AgencyCheckResult(
@@ -72,7 +78,7 @@ def result_of(
                 responder_name="Duty officer",
             )
         case TaskKind.decision:
-            return decision(outcome, rationale=prose(rng, 400))
+            return decision(outcome, rationale=prose(rng, 400), exploitation=NOTHING_SEEN)
         case TaskKind.strategy_discussion:
             return StrategyDiscussionResult(
                 held_at=done,

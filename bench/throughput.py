@@ -28,7 +28,10 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.bare import BareLifecycle, BareWorkflow, Done, NoOpUpdates, Step, no_op
-from cli.loadgen import Report, draw_plans, intake, run_load, tokens
+from cli.load_cases import intake
+from cli.load_client import Report
+from cli.load_paths import draw_plans
+from cli.loadgen import run_load, tokens
 from core.settings import Settings
 from core.temporal import connect
 from tests.reliability.system import System

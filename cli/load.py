@@ -19,8 +19,9 @@ def load(
 ) -> None:
     """Take contacts from intake to a closed case through the API (the referrer acknowledged
     and told, MASH and referral decisions of every kind, strategy discussions, visits, the
-    handover, assessments and section 47 conferences); print throughput, latency per endpoint
-    and errors, and check every case closed with exactly its expected tasks."""
+    handover, assessments and section 47 conferences, exploitation screenings and MACE
+    discussions); print throughput, latency per endpoint and errors, and check every case
+    closed with exactly its expected tasks."""
     from cli.loadgen import run_load
 
     settings = get_settings()

@@ -17,7 +17,8 @@ import asyncpg
 import httpx
 import pytest
 
-from cli.loadgen import Report, run_load
+from cli.load_client import Report
+from cli.loadgen import run_load
 from tests.reliability.system import System
 
 pytestmark = pytest.mark.timeout(600)

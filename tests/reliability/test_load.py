@@ -26,16 +26,18 @@ async def test_load_closes_every_case_with_exactly_its_tasks(live_api: LiveApi) 
     assert len(report.latencies["POST /referrals"]) == 30
     assert any(line.startswith("  complete decision") for line in report.lines())
     # The run took the process's every kind of step: contacts closed at the MASH decision,
-    # referrals decided then and decided next, the referrer loop, the handover and section 47.
+    # referrals decided then and decided next, the referrer loop, the handover and section 47,
+    # and the MACE discussion (with its disruption actions) of a child at significant risk.
     completed = {k.removeprefix("complete ") for k in report.latencies if k.startswith("complete")}
     assert {
         "acknowledgement", "decision", "referral_decision", "referrer_feedback",
         "strategy_discussion", "visit", "handover", "assessment_completed",
-        "child_protection_conference",
+        "child_protection_conference", "mace", "mace_action",
     } <= completed, completed  # fmt: skip
     assert {"nfa", "advice", "early_help", "referral>assessment", "assessment"} <= set(
         report.paths
     ), report.paths
+    assert "early_help +mace" in report.paths, report.paths  # closed with the manager's reason
 
 
 async def test_a_hundred_pairs_of_concurrent_completions_each_apply_once(
