@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.models.tasks import PartnerTaskDetail, StaffTaskDetail
+from api.models.tasks import PartnerTaskDetail, SiblingCase, StaffTaskDetail
 from api.record import CaseRecordView
 from domain.inputs import InputModel, ShortItem
 from domain.people import AddressEntry, MatchDecision, PersonKind, RelationshipKind
@@ -96,14 +96,6 @@ class PersonPage(BaseModel):
     person: PersonView
     relatives: list[Relative]
     matches: list[MatchView]
-
-
-class SiblingCase(BaseModel):
-    """A sibling's case, as the case page lists it: ids and stage only."""
-
-    referral_id: UUID
-    person_id: UUID
-    stage: str | None
 
 
 class ReferralCaseView(CaseRecordView):

@@ -60,6 +60,14 @@ class PartnerTaskDetail(BaseModel):
     concern: str
 
 
+class SiblingCase(BaseModel):
+    """A sibling's case, as the case page and the task list it: ids and stage only."""
+
+    referral_id: UUID
+    person_id: UUID
+    stage: str | None
+
+
 class StaffTaskDetail(BaseModel):
     """A council task: the task, the live case (each task with who holds it) and the intake."""
 
@@ -67,6 +75,9 @@ class StaffTaskDetail(BaseModel):
     task: TaskRow
     case: CaseRecordView
     intake: ReferralDetails
+    # The cases of the child's brothers and sisters, with their stages now (screening, the
+    # decisions and every council task show them).
+    siblings: list[SiblingCase] = Field(default_factory=list)
     # On a screening task only (null on others): the children linked to what the contact names,
     # and the exploitation indicators its concern's words mention (a prompt, deciding nothing).
     linked_children: list[LinkedChild] | None = None

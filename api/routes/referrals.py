@@ -30,7 +30,6 @@ from api.intake_checks import check_intake
 from api.linked import linked_children
 from api.models.intake import IntakeAnswer, IntakeRequest
 from api.models.links import CaseWithLinks
-from api.models.people import SiblingCase
 from api.models.referrals import (
     AccessEntry,
     AuditEntry,
@@ -40,6 +39,7 @@ from api.models.referrals import (
     ReferralPage,
     ReferralRow,
 )
+from api.models.tasks import SiblingCase
 from api.record import case_view
 from core.logs import get_logger
 from domain.case import Stage

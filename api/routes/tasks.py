@@ -38,6 +38,7 @@ from api.models.tasks import (
     AssignTask,
     ChildDetails,
     CompleteTask,
+    SiblingCase,
     StaffTaskDetail,
     TaskCompleted,
     TaskPage,
@@ -56,6 +57,7 @@ from domain.tasks import (
 )
 from store import staff as staff_store
 from store import task as task_store
+from store.person import sibling_cases
 from store.task import InboxFilter, InboxTask
 from workflows.referral import ReferralWorkflow
 
@@ -216,7 +218,17 @@ async def get_task(
     live = await live_state(client, task.referral_id, deadline=deadline)
     case = await case_view(pool, sealer, task.referral_id, live)
     assert case.intake is not None  # every case's record opens with its intake
-    detail = StaffTaskDetail(task=_row(task), case=case, intake=case.intake)
+    async with pool.acquire() as conn:
+        siblings = await sibling_cases(conn, task.referral_id)
+    detail = StaffTaskDetail(
+        task=_row(task),
+        case=case,
+        intake=case.intake,
+        siblings=[
+            SiblingCase(referral_id=s.referral_id, person_id=s.person_id, stage=s.stage)
+            for s in siblings
+        ],
+    )
     if task.kind is TaskKind.screening:
         await with_screening_prompts(request, pool, sealer, detail)
     return detail

@@ -3,9 +3,13 @@ dev server and real PostgreSQL; and tokens for each kind of staff."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -18,6 +22,7 @@ from api.auth import StaffRole, User, issue_token
 from core.settings import Settings
 from domain.tasks import Agency
 from tests.conftest import TEST_PAYLOAD_KEYS
+from tests.ports import free_port
 from workers.worker import build_worker
 
 ClientFactory = Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]
@@ -114,3 +119,50 @@ async def live_api(
     settings = api_settings(dev_env, database_url, task_queue)
     async with build_worker(dev_env.client, pool, task_queue), _api_client(settings) as client:
         yield LiveApi(client=client, staff=Staff(settings), pool=pool)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives another process the settings these tests chose."""
+    env: dict[str, str] = {}
+    for name in settings.model_fields_set:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        env[f"FRONTDOOR_{name.upper()}"] = str(getattr(value, "value", value))
+    return env
+
+
+@pytest.fixture
+async def served_api(live_api: LiveApi, tmp_path: Path) -> AsyncIterator[str]:
+    """`frontdoor api` as its own process on a free port, with the settings of the in-process
+    API (same database, Temporal, signing key); yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        **settings_env(live_api.staff.settings),
+        "FRONTDOOR_API_HOST": "127.0.0.1",
+        "FRONTDOOR_API_PORT": str(port),
+        "FRONTDOOR_STATE_DIR": str(tmp_path / "state"),
+    }
+    log = (tmp_path / "api.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "frontdoor"), "api", env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(150):
+                try:
+                    if (await client.get(f"{base}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.returncode is None, (tmp_path / "api.log").read_text()
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("frontdoor api did not answer within 15 s")
+        yield base
+    finally:
+        process.terminate()
+        await process.wait()
+        log.close()

@@ -7,20 +7,15 @@ import asyncio
 import os
 import re
 import shutil
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from core.settings import Settings
 from tests.api.browser import Browser
 from tests.api.conftest import LiveApi
 from tests.api.test_performance import PARAMS, add_known_data
-from tests.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 TILE = re.compile(r'id="tile-(\w+)".*?data-value="([^"]*)"', re.DOTALL)
@@ -125,53 +120,6 @@ async def test_only_managers_open_the_dashboard(live_api: LiveApi) -> None:
         "/dashboard", params={"from": "2026-03-16", "to": "2026-03-15"}, headers=staff.manager
     )
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "from"
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that gives another process the settings these tests chose."""
-    env: dict[str, str] = {}
-    for name in settings.model_fields_set:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        env[f"FRONTDOOR_{name.upper()}"] = str(getattr(value, "value", value))
-    return env
-
-
-@pytest.fixture
-async def served_api(live_api: LiveApi, tmp_path: Path) -> AsyncIterator[str]:
-    """`frontdoor api` as its own process on a free port, with the settings of the in-process
-    API (same database, Temporal, signing key); yields its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        **settings_env(live_api.staff.settings),
-        "FRONTDOOR_API_HOST": "127.0.0.1",
-        "FRONTDOOR_API_PORT": str(port),
-        "FRONTDOOR_STATE_DIR": str(tmp_path / "state"),
-    }
-    log = (tmp_path / "api.log").open("wb")
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "frontdoor"), "api", env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(150):
-                try:
-                    if (await client.get(f"{base}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.returncode is None, (tmp_path / "api.log").read_text()
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("frontdoor api did not answer within 15 s")
-        yield base
-    finally:
-        process.terminate()
-        await process.wait()
-        log.close()
 
 
 async def _chromium(chromium: str, profile: Path, *args: str) -> str:

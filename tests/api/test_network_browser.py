@@ -7,56 +7,16 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sys
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.api.browser import Browser
 from tests.api.conftest import LiveApi
-from tests.api.test_dashboard import settings_env
 from tests.api.test_links import AMIR, KAI, TYLER, contact, post
-from tests.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-async def served(live_api: LiveApi, tmp_path: Path) -> AsyncIterator[str]:
-    """`frontdoor api` as its own process, with the in-process API's settings."""
-    port = free_port()
-    env = {
-        **os.environ,
-        **settings_env(live_api.staff.settings),
-        "FRONTDOOR_API_HOST": "127.0.0.1",
-        "FRONTDOOR_API_PORT": str(port),
-        "FRONTDOOR_STATE_DIR": str(tmp_path / "state"),
-    }
-    log = (tmp_path / "api.log").open("wb")
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "frontdoor"), "api", env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(150):
-                try:
-                    if (await client.get(f"{base}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.returncode is None, (tmp_path / "api.log").read_text()
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("frontdoor api did not answer within 15 s")
-        yield base
-    finally:
-        process.terminate()
-        await process.wait()
-        log.close()
 
 
 async def _linked_cases(api: LiveApi) -> str:
@@ -80,13 +40,13 @@ async def _linked_cases(api: LiveApi) -> str:
 
 @pytest.mark.timeout(240)
 async def test_headless_chromium_renders_the_network_view(
-    served: str, live_api: LiveApi, tmp_path: Path
+    served_api: str, live_api: LiveApi, tmp_path: Path
 ) -> None:
     chromium = shutil.which(CHROMIUM) or shutil.which("chromium")
     if chromium is None:
         pytest.fail("Chromium is missing: install Debian's package (apt-get install -y chromium)")
     referral_id = await _linked_cases(live_api)
-    url = f"{served}/referrals/{referral_id}/network?format=html"
+    url = f"{served_api}/referrals/{referral_id}/network?format=html"
     screenshot = tmp_path / "network.png"
     token = live_api.staff.practitioner
 

@@ -66,6 +66,14 @@ async def test_a_family_contact_makes_one_linked_case_per_child(live_api: LiveAp
         siblings = page.json()["siblings"]
         assert {s["referral_id"] for s in siblings} == set(ids) - {case["referral_id"]}
         assert {s["stage"] for s in siblings} == {"screening"}
+        # The screener sees the same siblings on the screening task.
+        screening = await live_api.client.get(
+            f"/tasks/{case['screening_task_id']}", headers=live_api.staff.practitioner
+        )
+        assert screening.status_code == 200, screening.text
+        assert {s["referral_id"] for s in screening.json()["siblings"]} == set(ids) - {
+            case["referral_id"]
+        }
     first = (await live_api.client.get(cases[0]["url"], headers=live_api.staff.manager)).json()
     assert first["intake"]["child"]["name"] == "Jayden Smith"
     assert [m["name"] for m in first["intake"]["household"]] == ["Pat Smith", "Lee Jones"]

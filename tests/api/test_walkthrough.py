@@ -4,46 +4,13 @@ managers decide and hold strategy discussions."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 
 from domain.tasks import Agency
 from tests.api.conftest import LiveApi
-from tests.api.driver import NONE_SEEN
+from tests.api.driver import NONE_SEEN, complete, now, task
 from tests.api.test_referrals import intake_body
 from tests.workflows.driver import LIVED_EXPERIENCE
-
-
-async def _task(api: LiveApi, headers: dict[str, str], referral_id: str, kind: str) -> str:
-    """The open task of `kind` on the referral, as the inbox shows it to `headers`' owner."""
-    for _ in range(100):
-        inbox = await api.client.get("/tasks", params={"kind": kind}, headers=headers)
-        assert inbox.status_code == 200, inbox.text
-        for row in inbox.json()["items"]:
-            if row["referral_id"] == referral_id:
-                return str(row["task_id"])
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no open {kind} task for {referral_id} in the inbox")
-
-
-async def _complete(
-    api: LiveApi, headers: dict[str, str], task_id: str, result: dict[str, Any]
-) -> dict[str, Any]:
-    response = await api.client.post(
-        f"/tasks/{task_id}/complete",
-        json={"result": result},
-        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 @pytest.mark.parametrize(
@@ -74,14 +41,14 @@ async def test_a_contact_walks_to_a_closed_case(
     referral_id = created.json()["referral_id"]
 
     # The referrer is rung back the same day: the acknowledgement is a task, done and dated.
-    acknowledgement = await _task(live_api, practitioner, referral_id, "acknowledgement")
-    await _complete(live_api, practitioner, acknowledgement, {
-        "kind": "acknowledgement", "method": "phone", "acknowledged_at": _now(),
+    acknowledgement = await task(live_api, practitioner, referral_id, "acknowledgement")
+    await complete(live_api, practitioner, acknowledgement, {
+        "kind": "acknowledgement", "method": "phone", "acknowledged_at": now(),
     })  # fmt: skip
     screening = created.json()["screening_task_id"]  # already in the inbox
     claimed = await live_api.client.post(f"/tasks/{screening}/claim", headers=practitioner)
     assert claimed.status_code == 200
-    screened = await _complete(live_api, practitioner, screening, {
+    screened = await complete(live_api, practitioner, screening, {
         "kind": "screening", "rag": "amber", "rationale": "Hunger and bruising.",
         "exploitation": NONE_SEEN,
         "agencies": ["police", "health"],
@@ -90,43 +57,43 @@ async def test_a_contact_walks_to_a_closed_case(
 
     for agency in (Agency.police, Agency.health):
         partner = staff.agency(agency)
-        check = await _task(live_api, partner, referral_id, "agency_check")
-        answered = await _complete(live_api, partner, check, {
+        check = await task(live_api, partner, referral_id, "agency_check")
+        answered = await complete(live_api, partner, check, {
             "kind": "agency_check", "known_to_agency": agency is Agency.police,
             "information": "What we hold.", "responder_name": f"Duty {agency.value}",
         })  # fmt: skip
     assert answered["stage"] == "decision"
 
-    decision = await _task(live_api, manager, referral_id, "decision")
-    decided = await _complete(live_api, manager, decision, {
+    decision = await task(live_api, manager, referral_id, "decision")
+    decided = await complete(live_api, manager, decision, {
         "kind": "decision", "outcome": outcome, "rationale": "As recorded.",
         "exploitation": NONE_SEEN,
         "lived_experience": LIVED_EXPERIENCE, "household_considered": ["Pat Example"],
     })  # fmt: skip
     if response is not None:  # a referral: its response decided within one working day
         assert [t["kind"] for t in decided["opened_tasks"]] == ["referral_decision"]
-        task = await _task(live_api, manager, referral_id, "referral_decision")
-        decided = await _complete(live_api, manager, task, {
+        referral_task = await task(live_api, manager, referral_id, "referral_decision")
+        decided = await complete(live_api, manager, referral_task, {
             "kind": "referral_decision", "response": response, "rationale": "Threshold met.",
             "lived_experience": LIVED_EXPERIENCE, "household_considered": ["Pat Example"],
         })  # fmt: skip
-    feedback = await _task(live_api, practitioner, referral_id, "referrer_feedback")
-    await _complete(live_api, practitioner, feedback, {
-        "kind": "referrer_feedback", "method": "email", "told_at": _now(),
+    feedback = await task(live_api, practitioner, referral_id, "referrer_feedback")
+    await complete(live_api, practitioner, feedback, {
+        "kind": "referrer_feedback", "method": "email", "told_at": now(),
     })  # fmt: skip
 
     if strategy_outcome is not None:
         assert decided["stage"] == "strategy_discussion"
-        strategy = await _task(live_api, manager, referral_id, "strategy_discussion")
-        await _complete(live_api, manager, strategy, {
-            "kind": "strategy_discussion", "held_at": _now(),
+        strategy = await task(live_api, manager, referral_id, "strategy_discussion")
+        await complete(live_api, manager, strategy, {
+            "kind": "strategy_discussion", "held_at": now(),
             "attendees": ["police", "health", "childrens_social_care"],
             "outcome": strategy_outcome, "rationale": "Agreed.",
         })  # fmt: skip
     if visit:
-        home_visit = await _task(live_api, practitioner, referral_id, "visit")
-        visited = await _complete(live_api, practitioner, home_visit, {
-            "kind": "visit", "visited_at": _now(), "child_seen": True, "seen_alone": True,
+        home_visit = await task(live_api, practitioner, referral_id, "visit")
+        visited = await complete(live_api, practitioner, home_visit, {
+            "kind": "visit", "visited_at": now(), "child_seen": True, "seen_alone": True,
             "observations": "Warm home, food in the cupboards.", "child_words": "I'm okay.",
         })  # fmt: skip
         assert visited["stage"] == "handover"
@@ -154,20 +121,20 @@ async def _hand_over(
     api: LiveApi, headers: dict[str, str], referral_id: str, *, section_47: bool
 ) -> None:
     """The receiving team accepts the case, then records the assessment (and conference)."""
-    handover = await _task(api, headers, referral_id, "handover")
-    await _complete(api, headers, handover, {
-        "kind": "handover", "accepted_at": _now(), "receiving_team": "Assessment team 2",
+    handover = await task(api, headers, referral_id, "handover")
+    await complete(api, headers, handover, {
+        "kind": "handover", "accepted_at": now(), "receiving_team": "Assessment team 2",
     })  # fmt: skip
     if section_47:
-        conference = await _task(api, headers, referral_id, "child_protection_conference")
-        await _complete(api, headers, conference, {
+        conference = await task(api, headers, referral_id, "child_protection_conference")
+        await complete(api, headers, conference, {
             "kind": "child_protection_conference", "section_47_outcome": "substantiated_at_risk",
-            "held_at": _now(), "conference_outcome": "child_protection_plan",
+            "held_at": now(), "conference_outcome": "child_protection_plan",
             "rationale": "Continuing risk; plan agreed.",
         })  # fmt: skip
-    assessment = await _task(api, headers, referral_id, "assessment_completed")
-    done = await _complete(api, headers, assessment, {
-        "kind": "assessment_completed", "completed_at": _now(),
+    assessment = await task(api, headers, referral_id, "assessment_completed")
+    done = await complete(api, headers, assessment, {
+        "kind": "assessment_completed", "completed_at": now(),
         "outcome": "child_in_need_plan", "summary": "Support through a child in need plan.",
     })  # fmt: skip
     assert done["stage"] == "closed"
