@@ -24,8 +24,14 @@ from api.auth import StaffRole
 from api.deps import CurrentUser
 from core.settings import Settings
 from domain.tasks import Agency
-from tests.api.conftest import TEST_SECRET, ClientFactory, LiveApi, api_client_for, live_api
-from tests.api.test_dashboard import served_api
+from tests.api.conftest import (
+    TEST_SECRET,
+    ClientFactory,
+    LiveApi,
+    api_client_for,
+    live_api,
+    served_api,
+)
 from tests.api.test_tasks import SCREENING, complete, take_in, wait_for_task
 from tests.conftest import TEST_CONVERTER
 from tests.workflows.driver import referral_details
