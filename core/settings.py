@@ -10,7 +10,9 @@ from pathlib import Path
 
 import limits
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from core.secret_files import SecretFilesSource, with_url_passwords
 
 
 class LogFormat(StrEnum):
@@ -38,6 +40,19 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="FRONTDOOR_", extra="ignore", frozen=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # FRONTDOOR_<SETTING>_FILE reads a setting from a file (core/secret_files.py).
+        files = SecretFilesSource(settings_cls)
+        return (init_settings, env_settings, files, dotenv_settings, file_secret_settings)
 
     temporal_address: str | None = Field(
         default=None, description="host:port of a Temporal frontend; unset starts the embedded one"
@@ -91,6 +106,9 @@ class Settings(BaseSettings):
         description="PostgreSQL URL of the schema's owner, for `frontdoor migrate` only; "
         "unset: FRONTDOOR_DATABASE_URL",
     )
+    # Put into the URLs above, which then name only the user (core/secret_files.py).
+    database_password: SecretStr | None = None
+    migrate_database_password: SecretStr | None = None
     auth_secret: SecretStr | None = Field(
         default=None,
         description="key that signs staff tokens (HS256); unset uses a key made once per state dir",
@@ -228,6 +246,11 @@ class Settings(BaseSettings):
     notify_digest_hour: int = Field(
         default=8, ge=0, le=23, description="hour (Europe/London) the daily digests go out"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _passwords_into_urls(cls, data: object) -> object:
+        return with_url_passwords(data)
 
     @field_validator(
         "temporal_address",

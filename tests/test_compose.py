@@ -6,6 +6,9 @@ process would fall back to a default or refuse to start; these tests catch it wi
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from core import search_attributes
+from core.secret_files import SUFFIX
 from core.settings import Settings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
@@ -26,10 +31,11 @@ REQUIRED = {
 
 
 def settings_env_names() -> set[str]:
-    """The environment variable of every field of `Settings`."""
+    """The environment variables of every field of `Settings`: its own, and its `_FILE`."""
     prefix = Settings.model_config.get("env_prefix", "")
     assert prefix == PREFIX
-    return {f"{prefix}{name}".upper() for name in Settings.model_fields}
+    names = {f"{prefix}{name}".upper() for name in Settings.model_fields}
+    return names | {name + SUFFIX for name in names}
 
 
 def load_compose(text: str) -> dict[str, object]:
@@ -99,31 +105,139 @@ def compose() -> dict[str, object]:
     return load_compose(COMPOSE_FILE.read_text(encoding="utf-8"))
 
 
+# What `docker-compose config` must be told; each is named when missing.
+REQUIRED_VARIABLES = (
+    "SECRETS_DIR",
+    "FRONTDOOR_OIDC_ISSUER",
+    "FRONTDOOR_PUBLIC_BASE_URL",
+    "SMTP_HOST",
+)
+SECRETS = (
+    "postgres_password",
+    "temporal_db_password",
+    "frontdoor_owner_db_password",
+    "frontdoor_app_db_password",
+    "payload_keys",
+    "identifier_key",
+    "auth_secret",
+)
+
+
+def make_secrets(folder: Path) -> dict[str, str]:
+    """Throwaway secret files, each value distinctive (to look for it in rendered output)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    values = {name: f"s3cret-{name}-{'x' * 32}" for name in SECRETS}
+    for name, value in values.items():
+        (folder / name).write_text(value + "\n", encoding="utf-8")
+    return values
+
+
+def compose_config(variables: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`docker-compose -f docker-compose.yml config` with only `variables` of ours set."""
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in REQUIRED_VARIABLES}
+    env.pop("FRONTDOOR_IMAGE", None)
+    env.update(variables)
+    return subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE_FILE), "config"],
+        cwd=COMPOSE_FILE.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("secrets")
+    make_secrets(folder)
+    return folder
+
+
+def required_variables(secrets: Path) -> dict[str, str]:
+    return {
+        "SECRETS_DIR": str(secrets),
+        "FRONTDOOR_OIDC_ISSUER": "https://login.council.example",
+        "FRONTDOOR_PUBLIC_BASE_URL": "https://frontdoor.council.example",
+        "SMTP_HOST": "smtp.council.example",
+    }
+
+
+@pytest.fixture(scope="module")
+def rendered_text(secrets_dir: Path) -> str:
+    result = compose_config(required_variables(secrets_dir))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def rendered(rendered_text: str) -> dict[str, object]:
+    return load_compose(rendered_text)
+
+
+def apply_environment(
+    monkeypatch: pytest.MonkeyPatch, service: Mapping[str, object], secrets: Path
+) -> None:
+    """The process environment of a Front Door service, its /run/secrets files taken from
+    `secrets` (as compose mounts them)."""
+    for variable in settings_env_names():
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment(service).items():
+        if value is None:
+            continue
+        if variable.endswith(SUFFIX) and value.startswith("/run/secrets/"):
+            value = str(secrets / value.removeprefix("/run/secrets/"))
+        monkeypatch.setenv(variable, value)
+
+
 def test_every_frontdoor_variable_is_a_setting(
-    compose: dict[str, object], monkeypatch: pytest.MonkeyPatch
+    compose: dict[str, object],
+    rendered: dict[str, object],
+    secrets_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert unknown_frontdoor_variables(compose) == []
 
-    found = services(compose)
+    found = services(rendered)
     assert set(REQUIRED) <= {n for n, s in found.items() if is_frontdoor_service(s)}
     for name, required in REQUIRED.items():
         env = environment(found[name])
         missing = {v for v in required if not (env.get(v) or "").strip()}
         assert not missing, f"{name} lacks {sorted(missing)}"
 
-    # The values parse too (e.g. FRONTDOOR_LOG_FORMAT must be auto, console or json).
+    # The values parse too (e.g. FRONTDOOR_LOG_FORMAT must be auto, console or json), the
+    # secrets read from the files compose mounts.
     for name, service in found.items():
         if not is_frontdoor_service(service):
             continue
-        for variable in settings_env_names():
-            monkeypatch.delenv(variable, raising=False)
-        for variable, value in environment(service).items():
-            if value is not None:
-                monkeypatch.setenv(variable, value)
+        apply_environment(monkeypatch, service, secrets_dir)
         settings = Settings()
+        assert settings.database_url is not None
+        # The migrate job logs in as the owner only; it names the app's login role, made by
+        # the init script, to grant it `frontdoor_app`, and is not given its password.
+        url = settings.migrate_database_url if name == "migrate" else settings.database_url
+        assert urlsplit(url or "").password, f"{name} has no database password"
         if name in {"worker", "api"}:
             assert settings.temporal_address is not None
-            assert settings.database_url is not None
+            assert settings.payload_keys is not None
+            assert settings.identifier_key is not None
+
+
+def test_each_secret_file_a_service_reads_is_mounted_into_it(rendered: dict[str, object]) -> None:
+    for name, service in services(rendered).items():
+        mounted = {
+            str(s["source"] if isinstance(s, dict) else s)
+            for s in service.get("secrets") or []  # type: ignore[attr-defined]
+        }
+        read = {
+            value.removeprefix("/run/secrets/")
+            for value in environment(service).values()
+            if value is not None and value.startswith("/run/secrets/")
+        }
+        assert read <= mounted, f"{name} reads {sorted(read - mounted)} without mounting them"
 
 
 def test_frontdoor_services_use_only_frontdoor_variables(compose: dict[str, object]) -> None:
@@ -161,11 +275,28 @@ def test_the_checks_catch_misspelt_and_foreign_variables() -> None:
     assert foreign_variables(document) == ["api: DATABASE_URL"]
 
 
-def test_temporal_keeps_closed_histories_a_week(compose: dict[str, object]) -> None:
+def test_temporal_keeps_closed_histories_a_week(rendered: dict[str, object]) -> None:
     # The record is in PostgreSQL; Temporal's histories are an operational window, set
-    # explicitly rather than left at the image's default of a day.
-    temporal = environment(services(compose)["temporal"])
-    assert temporal.get("DEFAULT_NAMESPACE_RETENTION") == "168h"
+    # explicitly (by the namespace one-shot, on every `up`), not left at a day (docs/records.md).
+    found = services(rendered)
+    namespace = environment(found["temporal-namespace"])
+    assert namespace.get("NAMESPACE_RETENTION") == "168h"  # as `frontdoor dev` sets it
+    assert (
+        namespace.get("NAMESPACE") == environment(found["worker"])["FRONTDOOR_TEMPORAL_NAMESPACE"]
+    )
+
+
+def test_the_namespace_job_registers_the_apps_search_attributes(
+    rendered: dict[str, object],
+) -> None:
+    listed = environment(services(rendered)["temporal-namespace"])["SEARCH_ATTRIBUTES"] or ""
+    pairs = dict(item.split("=") for item in listed.split())
+    kinds = {"KEYWORD": "Keyword", "INT": "Int", "DATETIME": "Datetime", "BOOL": "Bool"}
+    expected = {
+        key.name: kinds[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
+        for key in search_attributes.ALL
+    }
+    assert pairs == expected
 
 
 def published(service: Mapping[str, object]) -> list[tuple[str, str]]:
@@ -194,6 +325,12 @@ def test_nothing_is_published_beyond_the_loopback(compose: dict[str, object]) ->
     assert published(everywhere) == [("0.0.0.0", "7233")]
 
 
+def test_only_the_api_is_published(rendered: dict[str, object]) -> None:
+    publishing = {name for name, s in services(rendered).items() if s.get("ports")}
+    assert publishing == {"api"}
+    assert published(services(rendered)["api"]) == [("127.0.0.1", "8000")]
+
+
 def test_the_temporal_ui_cannot_act_on_cases(compose: dict[str, object]) -> None:
     ui = environment(services(compose)["temporal-ui"])
     assert ui.get("TEMPORAL_DISABLE_WRITE_ACTIONS") == "true"
@@ -201,9 +338,20 @@ def test_the_temporal_ui_cannot_act_on_cases(compose: dict[str, object]) -> None
 
 def test_only_the_migrate_job_connects_as_the_schema_owner(compose: dict[str, object]) -> None:
     found = services(compose)
-    owner = environment(found["postgresql"])["POSTGRES_USER"]
+    superuser = environment(found["postgresql"])["POSTGRES_USER"]
     migrate = environment(found["migrate"])
-    assert urlsplit(migrate["FRONTDOOR_MIGRATE_DATABASE_URL"] or "").username == owner
+    owner = urlsplit(migrate["FRONTDOOR_MIGRATE_DATABASE_URL"] or "").username
+    assert owner == "frontdoor"
+    assert owner != superuser  # the bootstrap superuser is used by nothing after the init
+    init = (COMPOSE_FILE.parent / "deploy/postgres/10-roles.sh").read_text(encoding="utf-8")
+    for role in ("temporal", "frontdoor", "frontdoor_app_login"):
+        assert f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" in init, role
+    assert "CREATE DATABASE temporal OWNER temporal;" in init
+    assert "CREATE DATABASE temporal_visibility OWNER temporal;" in init
+    assert "CREATE DATABASE frontdoor OWNER frontdoor;" in init
+    assert "GRANT frontdoor_app TO frontdoor_app_login;" in init
+    assert environment(found["temporal"])["POSTGRES_USER"] == "temporal"
+    assert environment(found["temporal-schema"])["SQL_USER"] == "temporal"
     for name in ("worker", "notifier", "api"):
         url = environment(found[name])["FRONTDOOR_DATABASE_URL"] or ""
         assert urlsplit(url).username == "frontdoor_app_login", name
@@ -211,17 +359,13 @@ def test_only_the_migrate_job_connects_as_the_schema_owner(compose: dict[str, ob
 
 
 def test_the_worker_and_notifier_healthchecks_ask_their_readiness_probes(
-    compose: dict[str, object], monkeypatch: pytest.MonkeyPatch
+    rendered: dict[str, object], secrets_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each healthcheck asks the probe port the service's own settings open (docs/operations.md).
-    found = services(compose)
+    found = services(rendered)
     ports = {"worker": "worker_probe_port", "notifier": "notifier_probe_port"}
     for name, field in ports.items():
-        for variable in settings_env_names():
-            monkeypatch.delenv(variable, raising=False)
-        for variable, value in environment(found[name]).items():
-            if value is not None:
-                monkeypatch.setenv(variable, value)
+        apply_environment(monkeypatch, found[name], secrets_dir)
         settings = Settings()
         assert settings.probe_host == "0.0.0.0", name  # reachable by a scraper on the network
         check = found[name].get("healthcheck")
@@ -233,3 +377,103 @@ def test_the_worker_and_notifier_healthchecks_ask_their_readiness_probes(
     seconds = int(str(worker_grace).rstrip("s"))
     grace = environment(found["worker"])["FRONTDOOR_WORKER_GRACEFUL_SHUTDOWN_SECONDS"]
     assert seconds > float(grace or "30")
+
+
+# --- the rendered config (`docker-compose config`) -------------------------------------------
+
+
+@pytest.mark.parametrize("missing", REQUIRED_VARIABLES)
+def test_compose_refuses_without_a_required_variable_naming_it(
+    missing: str, tmp_path: Path
+) -> None:
+    make_secrets(tmp_path)
+    variables = required_variables(tmp_path)
+    del variables[missing]
+    result = compose_config(variables)
+    assert result.returncode != 0
+    assert f"set {missing} " in result.stderr, result.stderr
+
+
+def test_every_long_running_service_has_a_healthcheck_and_limits(
+    rendered: dict[str, object],
+) -> None:
+    one_shots = {"migrate", "temporal-schema", "temporal-namespace"}
+    for name, service in services(rendered).items():
+        assert service.get("mem_limit") and service.get("cpus"), f"{name} has no limits"
+        if name in one_shots:
+            # Checked by their exit: what needs them waits for service_completed_successfully.
+            assert service.get("restart") == "no", name
+            continue
+        check = service.get("healthcheck")
+        assert isinstance(check, dict) and check.get("test"), f"{name} has no healthcheck"
+        assert not check.get("disable"), name
+        assert service.get("restart") == "unless-stopped", name
+    waits = {
+        (name, dependency): str(condition.get("condition"))
+        for name, service in services(rendered).items()
+        for dependency, condition in (service.get("depends_on") or {}).items()  # type: ignore[attr-defined]
+    }
+    assert {w for w, c in waits.items() if w[1] in one_shots} == {
+        ("temporal", "temporal-schema"),
+        ("worker", "migrate"),
+        ("worker", "temporal-namespace"),
+        ("notifier", "migrate"),
+        ("api", "migrate"),
+        ("api", "temporal-namespace"),
+    }
+    assert all(c == "service_completed_successfully" for w, c in waits.items() if w[1] in one_shots)
+    assert all(c == "service_healthy" for w, c in waits.items() if w[1] not in one_shots)
+    api = services(rendered)["api"]["healthcheck"]
+    assert "/readyz" in " ".join(api["test"])  # type: ignore[index]
+
+
+def test_temporal_postgresql_and_the_ui_are_on_the_internal_network_only(
+    rendered: dict[str, object],
+) -> None:
+    networks = rendered["networks"]
+    assert isinstance(networks, dict)
+    assert networks["backend"].get("internal") is True
+    found = services(rendered)
+    backend_only = (
+        "postgresql",
+        "temporal",
+        "temporal-ui",
+        "temporal-schema",
+        "temporal-namespace",
+    )
+    for name in (*backend_only, "worker", "migrate"):
+        attached = found[name]["networks"]
+        assert isinstance(attached, dict) and set(attached) == {"backend"}, name
+
+
+def test_images_are_pinned_and_temporal_is_set_up_by_the_admin_tools(
+    rendered: dict[str, object],
+) -> None:
+    for name, service in services(rendered).items():
+        image = str(service.get("image"))
+        repository, _, tag = image.rpartition(":")
+        assert repository and tag and tag != "latest", f"{name}: {image} is not pinned"
+        assert "auto-setup" not in image, name
+    found = services(rendered)
+    assert str(found["temporal"]["image"]).startswith("temporalio/server:1.29.")
+    ui = tuple(int(p) for p in str(found["temporal-ui"]["image"]).split(":")[1].split("."))
+    assert ui >= (2, 38, 0)
+    schema = (COMPOSE_FILE.parent / "deploy/temporal/schema.sh").read_text(encoding="utf-8")
+    assert "setup-schema -v 0.0" in schema and "update-schema -d" in schema
+    for db in ("temporal:temporal", "temporal_visibility:visibility"):
+        assert db in schema
+
+
+def test_no_secret_appears_in_the_rendered_config(
+    rendered_text: str, rendered: dict[str, object]
+) -> None:
+    for name in SECRETS:
+        assert f"s3cret-{name}" not in rendered_text
+    for name, service in services(rendered).items():
+        for variable, value in environment(service).items():
+            secretish = any(w in variable for w in ("PASSWORD", "PWD", "SECRET", "KEY"))
+            if secretish:
+                assert variable.endswith("_FILE"), f"{name}: {variable} holds a secret itself"
+                assert (value or "").startswith("/run/secrets/"), f"{name}: {variable}"
+            if value and "://" in value:
+                assert urlsplit(value).password is None, f"{name}: {variable} holds a password"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from pydantic import ValidationError
 
+from core.secret_files import SecretFileError
 from core.settings import LogFormat, Settings
 
 
@@ -52,4 +54,69 @@ def test_the_retention_schedule_defaults_to_three_years_after_each(
     assert Settings().retention_years_after_adulthood == 25
     monkeypatch.setenv("FRONTDOOR_RETENTION_YEARS_AFTER_CLOSURE", "-1")
     with pytest.raises(ValidationError, match="retention_years_after_closure"):
+        Settings()
+
+
+def test_a_setting_is_read_from_the_file_its_file_variable_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Compose and Kubernetes secrets are files: FRONTDOOR_<SETTING>_FILE names one.
+    keys = tmp_path / "payload_keys"
+    keys.write_text("k1:" + "A" * 43 + "=\n", encoding="utf-8")
+    monkeypatch.delenv("FRONTDOOR_PAYLOAD_KEYS", raising=False)
+    monkeypatch.setenv("FRONTDOOR_PAYLOAD_KEYS_FILE", str(keys))
+    monkeypatch.setenv("FRONTDOOR_API_PORT_FILE", str(tmp_path / "port"))
+    (tmp_path / "port").write_text("9001", encoding="utf-8")
+    settings = Settings()
+    assert settings.payload_keys is not None
+    assert settings.payload_keys.get_secret_value() == "k1:" + "A" * 43 + "="  # newline removed
+    assert settings.api_port == 9001
+
+
+@pytest.mark.parametrize("problem", ["missing", "empty", "directory", "both"])
+def test_a_file_variable_that_gives_no_value_stops_the_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, problem: str
+) -> None:
+    path = tmp_path / "identifier_key"
+    if problem == "empty":
+        path.write_text("\n", encoding="utf-8")
+    elif problem == "directory":  # a compose secret whose host file is missing
+        path.mkdir()
+    elif problem == "both":
+        path.write_text("x" * 40, encoding="utf-8")
+        monkeypatch.setenv("FRONTDOOR_IDENTIFIER_KEY", "y" * 40)
+    if problem != "both":
+        monkeypatch.delenv("FRONTDOOR_IDENTIFIER_KEY", raising=False)
+    monkeypatch.setenv("FRONTDOOR_IDENTIFIER_KEY_FILE", str(path))
+    with pytest.raises(SecretFileError, match="FRONTDOOR_IDENTIFIER_KEY"):
+        Settings()
+
+
+def test_a_database_password_file_goes_into_its_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "app_db_password"
+    secret.write_text("p@ss/word:1\n", encoding="utf-8")
+    monkeypatch.setenv("FRONTDOOR_DATABASE_URL", "postgresql://frontdoor_app_login@db:5432/fd")
+    monkeypatch.setenv("FRONTDOOR_DATABASE_PASSWORD_FILE", str(secret))
+    monkeypatch.delenv("FRONTDOOR_DATABASE_PASSWORD", raising=False)
+    monkeypatch.delenv("FRONTDOOR_MIGRATE_DATABASE_URL", raising=False)
+    settings = Settings()
+    assert settings.database_url == "postgresql://frontdoor_app_login:p%40ss%2Fword%3A1@db:5432/fd"
+    parts = urlsplit(settings.database_url)
+    assert (unquote(parts.password or ""), parts.hostname, parts.port) == (
+        "p@ss/word:1",
+        "db",
+        5432,
+    )
+    assert settings.migrate_database_url is None
+
+    monkeypatch.setenv("FRONTDOOR_DATABASE_URL", "postgresql://frontdoor_app_login:old@db/fd")
+    with pytest.raises(ValidationError, match="holds a password already"):
+        Settings()
+    monkeypatch.setenv("FRONTDOOR_DATABASE_URL", "postgresql://db/fd")
+    with pytest.raises(ValidationError, match="names no user"):
+        Settings()
+    monkeypatch.delenv("FRONTDOOR_DATABASE_URL")
+    with pytest.raises(ValidationError, match="FRONTDOOR_DATABASE_URL is not"):
         Settings()
