@@ -67,18 +67,6 @@ class ConcernCategory(StrEnum):
     other = "other"
 
 
-# Categories that mean harm outside the family: the decision must carry an exploitation screening.
-EXPLOITATION_CATEGORIES = frozenset(
-    {
-        ConcernCategory.child_sexual_exploitation,
-        ConcernCategory.child_criminal_exploitation,
-        ConcernCategory.gangs,
-        ConcernCategory.trafficking,
-        ConcernCategory.missing,
-    }
-)
-
-
 class Consent(StrEnum):
     """Whether the parents know of and agree to the referral and checks."""
 
@@ -205,10 +193,6 @@ class ReferralDetails(InputModel):
         if self.consent is not Consent.given and not self.consent_reason:
             raise ValueError("say why parental consent was refused or not sought (consent_reason)")
         return self
-
-    @property
-    def involves_exploitation(self) -> bool:
-        return any(c in EXPLOITATION_CATEGORIES for c in self.categories)
 
     @property
     def referrer_reachable(self) -> bool:

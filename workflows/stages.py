@@ -18,7 +18,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.records import ComputeDueInput
     from domain.tasks import (
         DecisionResult,
-        ExploitationRisk,
         ReferralDecisionResult,
         ScreeningResult,
         StrategyDiscussionResult,
@@ -37,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.tasks import CaseTasks
     from workflows.visits import Visits
 
-SIGNIFICANT_EXPLOITATION = (ExploitationRisk.significant, ExploitationRisk.experiencing)
 MANAGERS = Team.managers.value
 PRACTITIONERS = Team.practitioners.value
 
@@ -167,7 +165,7 @@ class Stages:
         self, result: DecisionResult | ReferralDecisionResult, now: datetime
     ) -> None:
         await self.exploitation.on_screening(result.exploitation, now)
-        if result.exploitation is not None and result.exploitation.risk in SIGNIFICANT_EXPLOITATION:
+        if result.exploitation is not None and result.exploitation.risk.significant_or_worse:
             self.writer.notify(
                 f"exploitation/{result.kind}",
                 "exploitation_risk",
