@@ -82,7 +82,7 @@ class Handover:
             RECEIVING,
             Step.assessment,
             referral_at,
-            due=self._known(Deadline.assessment, self._assessment_due),
+            due=self._assessment_due,  # None in a run that continued the case: computed again
         )
         held = state.milestones.get(Milestone.strategy_held)
         if self.section_47 and held is not None:
@@ -91,13 +91,8 @@ class Handover:
                 RECEIVING,
                 Step.icpc,
                 held,
-                due=self._known(Deadline.icpc, self._icpc_due),
+                due=self._icpc_due,
             )
-
-    def _known(self, deadline: Deadline, due: ComputeDueResult | None) -> ComputeDueResult | None:
-        """The deadline computed at the handover, if this run still has it (a run that
-        continued the case computes it again: same policy, same instant, same answer)."""
-        return due if due is not None and deadline in self.case.state.deadlines else None
 
     def on_assessment(self, result: AssessmentCompletedResult) -> bool:
         """Recorded; True once the receiving team has nothing left to record."""
