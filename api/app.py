@@ -32,6 +32,7 @@ from api.routes import (
     subject_access,
     tasks,
 )
+from api.workbench import install_workbench
 from core.converter import data_converter
 from core.logs import get_logger
 from core.sealing import record_sealer
@@ -122,5 +123,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(sign_in.router)
     app.include_router(codec.router)
+    install_workbench(app)
     install_docs(app)
     return app

@@ -83,13 +83,20 @@ WorkflowDeadline = Annotated[float, Depends(get_workflow_deadline)]
 
 
 _bearer = HTTPBearer(auto_error=False, description="A staff token from `frontdoor token`")
+# The ASGI scope key under which the workbench's in-process calls carry the member of staff its
+# session verified (api/workbench/calls.py). Only code in this process can set a scope key.
+WORKBENCH_USER = "frontdoor.workbench_user"
 
 
 async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    """The caller, from `Authorization: Bearer <token>`; 401 without a valid token."""
+    """The caller, from `Authorization: Bearer <token>` (or the workbench's own in-process call);
+    401 without a valid token."""
+    workbench_user = request.scope.get(WORKBENCH_USER)
+    if isinstance(workbench_user, User):
+        return await signed_in(request, workbench_user)
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(
             401,

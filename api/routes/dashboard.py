@@ -68,7 +68,7 @@ async def dashboard(
     audits."""
     if user is None:
         if "text/html" in request.headers.get("accept", ""):  # a browser: sign in first
-            return RedirectResponse("/sign-in", status_code=303, headers=_HEADERS)
+            return RedirectResponse("/sign-in?next=/dashboard", status_code=303, headers=_HEADERS)
         raise ApiError(
             401,
             "unauthenticated",

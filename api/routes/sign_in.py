@@ -9,8 +9,11 @@
 - In development mode: a form (user id and role) posted with a CSRF token that must match the
   one in its cookie (double submit, SameSite=Strict), answered with the session cookie.
 
-The session cookie is HttpOnly, SameSite=Strict, for /dashboard only, Secure as the settings say
-(on outside development), and holds a session token signed by this API (`issue_session`).
+The session cookie is HttpOnly, SameSite=Strict, Secure as the settings say (on outside
+development), for the whole site (the workbench under /work and the dashboard; the API's routes
+never accept it, only a bearer token), and holds a session token signed by this API
+(`issue_session`). After signing in the browser goes back to the page it wanted (`next`, a path
+on this site only), or to the workbench.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 import jwt
 from fastapi import APIRouter, Cookie, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.auth import (
@@ -39,14 +42,16 @@ from api.auth import (
     verify_id_token,
 )
 from api.errors import ApiError
-from api.pages import templates
+from api.workbench.forms import FieldError
+from api.workbench.render import page
+from api.workbench.session import safe_next
 from core.settings import Settings
 from domain.tasks import Agency
 
 router = APIRouter(tags=["sign-in"], include_in_schema=False)
 
 SESSION_COOKIE = "frontdoor_session"
-SESSION_PATH = "/dashboard"
+SESSION_PATH = "/"
 _CSRF_COOKIE = "frontdoor_csrf"
 _FLOW_COOKIE = "frontdoor_sign_in"
 _FLOW_MINUTES = 10
@@ -79,9 +84,11 @@ def _set_cookie(
     )
 
 
-def _signed_in(settings: Settings, user: User, expires: datetime | None = None) -> Response:
-    """Back to the dashboard, holding the session."""
-    response = RedirectResponse(SESSION_PATH, status_code=303, headers=_HEADERS)
+def _signed_in(
+    settings: Settings, user: User, wanted: str | None, expires: datetime | None = None
+) -> Response:
+    """Back to the page the browser wanted (or the workbench), holding the session."""
+    response = RedirectResponse(safe_next(wanted), status_code=303, headers=_HEADERS)
     _set_cookie(
         response,
         settings,
@@ -94,30 +101,41 @@ def _signed_in(settings: Settings, user: User, expires: datetime | None = None) 
 
 
 @router.get("/sign-in")
-async def sign_in(request: Request) -> Response:
+async def sign_in(
+    request: Request, next: Annotated[str | None, Query(max_length=500)] = None
+) -> Response:
     """The development form, or off to the identity provider."""
     settings = _settings(request)
     if settings.dev_mode:
-        return _form(settings)
-    return await _to_identity_provider(settings)
+        return _form(request, settings, safe_next(next))
+    return await _to_identity_provider(settings, safe_next(next))
 
 
 # ---- development: a form -----------------------------------------------------------------
 
 
-def _form(settings: Settings, problem: str | None = None, status_code: int = 200) -> Response:
+def _form(
+    request: Request,
+    settings: Settings,
+    wanted: str,
+    problem: str | None = None,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response:
     csrf = secrets.token_urlsafe(32)
-    page = (
-        templates()
-        .get_template("sign_in.html")
-        .render(
-            csrf=csrf,
-            roles=[role.value for role in StaffRole],
-            agencies=[agency.value for agency in Agency],
-            problem=problem,
-        )
+    response = page(
+        request,
+        None,
+        "sign_in.html",
+        title="Sign in (development)",
+        status_code=status_code,
+        values=values or {"role": "practitioner"},
+        errors=[FieldError("user_id", problem)] if problem else [],
+        sign_in_csrf=csrf,
+        roles=[(role.value, role.value.replace("_", " ")) for role in StaffRole],
+        agencies=[(agency.value, agency.value.replace("_", " ")) for agency in Agency],
+        next=wanted,
     )
-    response = HTMLResponse(page, status_code=status_code, headers=_HEADERS)
     _set_cookie(response, settings, _CSRF_COOKIE, csrf, "/sign-in", _FLOW_MINUTES * 60)
     return response
 
@@ -150,8 +168,15 @@ async def sign_in_form(
             }
         )
     except ValidationError:
-        return _form(settings, "give a user id, a known role, and an agency for a partner", 422)
-    return _signed_in(settings, user)
+        return _form(
+            request,
+            settings,
+            safe_next(form.get("next")),
+            "Give a user id, a known role, and an agency for a partner",
+            422,
+            values=form,
+        )
+    return _signed_in(settings, user, form.get("next"))
 
 
 # ---- production: the identity provider's authorization-code flow with PKCE ---------------
@@ -174,12 +199,13 @@ def _challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-async def _to_identity_provider(settings: Settings) -> Response:
+async def _to_identity_provider(settings: Settings, wanted: str) -> Response:
     authorize, _token = await asyncio.to_thread(_endpoints, settings)
     flow = {
         "state": secrets.token_urlsafe(32),
         "nonce": secrets.token_urlsafe(32),
         "verifier": secrets.token_urlsafe(64),
+        "next": wanted,
     }
     query = urlencode(
         {
@@ -246,7 +272,7 @@ async def sign_in_callback(
         user = await asyncio.to_thread(verify_id_token, settings, id_token, flow["nonce"])
     except AuthError as err:
         raise ApiError(401, "unauthenticated", str(err)) from err
-    response = _signed_in(settings, user)
+    response = _signed_in(settings, user, str(flow.get("next") or ""))
     response.delete_cookie(_FLOW_COOKIE, path="/sign-in")
     return response
 

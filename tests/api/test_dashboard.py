@@ -62,26 +62,33 @@ async def sign_in_with_the_form(
     api: httpx.AsyncClient, user: str = "mo.manager", role: str = "manager"
 ) -> httpx.Response:
     """What a browser does in development: open the form, post it with its CSRF token."""
-    form = await api.get("/sign-in")
+    form = await api.get("/sign-in", params={"next": "/dashboard"})
     assert form.status_code == 200 and "text/html" in form.headers["content-type"]
     match = re.search(r'name="csrf" value="([^"]+)"', form.text)
     assert match is not None
     return await api.post(
-        "/sign-in", data={"csrf": match.group(1), "user_id": user, "role": role, "agency": ""}
+        "/sign-in",
+        data={
+            "csrf": match.group(1),
+            "user_id": user,
+            "role": role,
+            "agency": "",
+            "next": "/dashboard",
+        },
     )
 
 
 async def test_a_browser_signs_in_with_a_form_and_then_holds_a_cookie(live_api: LiveApi) -> None:
     api = live_api.client
     browser = await api.get("/dashboard", params=PARAMS, headers={"Accept": "text/html"})
-    assert browser.status_code == 303 and browser.headers["location"] == "/sign-in"
+    assert browser.status_code == 303 and browser.headers["location"] == "/sign-in?next=/dashboard"
 
     response = await sign_in_with_the_form(api)
 
     assert response.status_code == 303 and response.headers["location"] == "/dashboard"
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("frontdoor_session=")
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/dashboard" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/;" in cookie
     assert "Secure" not in cookie  # development mode; production turns it on (test_headers)
     assert response.headers["referrer-policy"] == "no-referrer"
     page = await api.get("/dashboard", params=PARAMS)
@@ -158,8 +165,8 @@ async def test_headless_chromium_signs_in_and_shows_the_known_numbers(
         with Browser(chromium, tmp_path / "profile") as browser:
             browser.open(url, arrives_at="/sign-in")  # no session yet: the form
             browser.evaluate(
-                "document.getElementById('user_id').value = 'mo.manager';"
-                "document.getElementById('role').value = 'manager';"
+                "document.getElementById('f-user_id').value = 'mo.manager';"
+                "document.querySelector('input[name=role][value=manager]').checked = true;"
                 "document.getElementById('sign-in').submit()"
             )
             browser.wait_for("location.pathname === '/dashboard'")

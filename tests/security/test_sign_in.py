@@ -133,7 +133,7 @@ async def test_a_manager_signs_in_through_the_provider_and_opens_the_dashboard(
     production_api: httpx.AsyncClient, provider: Provider
 ) -> None:
     api = production_api
-    start = await api.get("/sign-in")
+    start = await api.get("/sign-in", params={"next": "/dashboard"})
     assert start.status_code == 303
     authorize = start.headers["location"]
     assert authorize.startswith(f"{provider.url}/authorize?")
