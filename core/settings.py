@@ -205,6 +205,10 @@ class Settings(BaseSettings):
         description="on stop, how long the worker lets running activities finish before it "
         "cancels them (Temporal's graceful_shutdown_timeout)",
     )
+    # Worker Deployment versioning (docs/runbook.md, "Rolling out a new build"): both or neither;
+    # unset, the worker is unversioned (as `frontdoor dev` and the tests run it).
+    worker_deployment_name: str | None = Field(default=None, pattern=r"^[^.]+$")
+    worker_build_id: str | None = Field(default=None, description="e.g. the image's tag")
     api_workflow_deadline_seconds: float = Field(
         default=15.0,
         gt=0,
@@ -259,6 +263,15 @@ class Settings(BaseSettings):
         "oidc_jwks_url",
         "oidc_client_id",
         "oidc_redirect_uri",
+        "smtp_username",
+        "smtp_password",
+        "temporal_tls_ca",
+        "temporal_tls_cert",
+        "temporal_tls_key",
+        "temporal_tls_server_name",
+        "migrate_database_url",
+        "worker_deployment_name",
+        "worker_build_id",
         mode="before",
     )
     @classmethod
@@ -300,13 +313,6 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit such as 20/minute: {err}") from None
         return value
 
-    @field_validator("smtp_username", "smtp_password", mode="before")
-    @classmethod
-    def _blank_credential_is_unset(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
     @field_validator("public_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -325,20 +331,6 @@ class Settings(BaseSettings):
             raise ValueError("notify_backoff_max_seconds must be at least notify_backoff_seconds")
         return self
 
-    @field_validator(
-        "temporal_tls_ca",
-        "temporal_tls_cert",
-        "temporal_tls_key",
-        "temporal_tls_server_name",
-        "migrate_database_url",
-        mode="before",
-    )
-    @classmethod
-    def _blank_path_is_unset(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
     @model_validator(mode="after")
     def _client_certificate_pair(self) -> Settings:
         if self.temporal_tls_cert is not None and self.temporal_tls_key is None:
@@ -350,6 +342,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "FRONTDOOR_TEMPORAL_TLS_CERT is missing: a private key "
                 "(FRONTDOOR_TEMPORAL_TLS_KEY) needs its client certificate"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _deployment_version_pair(self) -> Settings:
+        if (self.worker_deployment_name is None) != (self.worker_build_id is None):
+            raise ValueError(
+                "set both FRONTDOOR_WORKER_DEPLOYMENT_NAME and FRONTDOOR_WORKER_BUILD_ID "
+                "(a versioned worker), or neither (unversioned)"
             )
         return self
 

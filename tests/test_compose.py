@@ -111,6 +111,7 @@ REQUIRED_VARIABLES = (
     "FRONTDOOR_OIDC_ISSUER",
     "FRONTDOOR_PUBLIC_BASE_URL",
     "SMTP_HOST",
+    "FRONTDOOR_BUILD_ID",
 )
 SECRETS = (
     "postgres_password",
@@ -163,6 +164,7 @@ def required_variables(secrets: Path) -> dict[str, str]:
         "FRONTDOOR_OIDC_ISSUER": "https://login.council.example",
         "FRONTDOOR_PUBLIC_BASE_URL": "https://frontdoor.council.example",
         "SMTP_HOST": "smtp.council.example",
+        "FRONTDOOR_BUILD_ID": "2026.03.1",
     }
 
 
@@ -397,7 +399,7 @@ def test_compose_refuses_without_a_required_variable_naming_it(
 def test_every_long_running_service_has_a_healthcheck_and_limits(
     rendered: dict[str, object],
 ) -> None:
-    one_shots = {"migrate", "temporal-schema", "temporal-namespace"}
+    one_shots = {"migrate", "temporal-schema", "temporal-namespace", "worker-version"}
     for name, service in services(rendered).items():
         assert service.get("mem_limit") and service.get("cpus"), f"{name} has no limits"
         if name in one_shots:
@@ -440,6 +442,7 @@ def test_temporal_postgresql_and_the_ui_are_on_the_internal_network_only(
         "temporal-ui",
         "temporal-schema",
         "temporal-namespace",
+        "worker-version",
     )
     for name in (*backend_only, "worker", "migrate"):
         attached = found[name]["networks"]
@@ -477,3 +480,19 @@ def test_no_secret_appears_in_the_rendered_config(
                 assert (value or "").startswith("/run/secrets/"), f"{name}: {variable}"
             if value and "://" in value:
                 assert urlsplit(value).password is None, f"{name}: {variable} holds a password"
+
+
+def test_the_worker_polls_as_its_build_and_that_build_is_made_current(
+    rendered: dict[str, object],
+) -> None:
+    found = services(rendered)
+    worker, current = environment(found["worker"]), environment(found["worker-version"])
+    assert worker["FRONTDOOR_WORKER_DEPLOYMENT_NAME"] == current["DEPLOYMENT_NAME"] == "frontdoor"
+    assert worker["FRONTDOOR_WORKER_BUILD_ID"] == current["BUILD_ID"] == "2026.03.1"
+    waits = found["worker-version"]["depends_on"]
+    assert waits == {"worker": {"condition": "service_healthy", "required": True}} or waits == {
+        "worker": {"condition": "service_healthy"}
+    }
+    script = COMPOSE_FILE.parent / "deploy/temporal/current-version.sh"
+    assert "set-current-version" in script.read_text(encoding="utf-8")
+    subprocess.run(["bash", "-n", str(script)], check=True)

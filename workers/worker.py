@@ -12,7 +12,8 @@ from typing import Any, TypedDict
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkerDeploymentConfig
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.case import CaseActivities
@@ -103,6 +104,24 @@ def worker_options(settings: Settings) -> WorkerOptions:
     }
 
 
+# Cases run for weeks: pinned to the build they started on, each would hold its build's workers
+# up until it closed, and no fix would reach it. Auto-upgrade moves every case to the current
+# version at its next workflow task; patches and the replay tests keep that safe
+# (docs/runbook.md, "Rolling out a new build").
+VERSIONING_BEHAVIOR = VersioningBehavior.AUTO_UPGRADE
+
+
+def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
+    """The worker's Worker Deployment version, if the settings name one; None: unversioned."""
+    if settings.worker_deployment_name is None or settings.worker_build_id is None:
+        return None
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(settings.worker_deployment_name, settings.worker_build_id),
+        use_worker_versioning=True,
+        default_versioning_behavior=VERSIONING_BEHAVIOR,
+    )
+
+
 def build_worker(
     client: Client,
     pool: asyncpg.Pool,
@@ -122,6 +141,7 @@ def build_worker(
         # On stop, running activities (one case write each) get this long to finish before
         # they are cancelled; a cancelled write rolls back and is retried by the next worker.
         graceful_shutdown_timeout=timedelta(seconds=tuning.worker_graceful_shutdown_seconds),
+        deployment_config=deployment_config(tuning),
         **worker_options(tuning),
     )
 
@@ -173,6 +193,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
                     "worker_started",
                     task_queue=settings.task_queue,
                     sandbox=settings.worker_sandbox,
+                    deployment=settings.worker_deployment_name,
+                    build_id=settings.worker_build_id,
                     **worker_options(settings),
                 )
                 await stop.wait()
