@@ -32,7 +32,7 @@ from api.routes import (
     subject_access,
     tasks,
 )
-from api.workbench import install_workbench
+from api.workbench.install import install_workbench
 from core.converter import data_converter
 from core.logs import get_logger
 from core.sealing import record_sealer
