@@ -219,6 +219,7 @@ async def run_dev(settings: Settings) -> int:
         starting.result()  # raises a start-up failure
         _say(
             "\nFront Door is running:\n"
+            f"  workbench    {settings.api_url()}/work (sign in as anyone: development)\n"
             f"  API docs     {settings.api_url()}/docs\n"
             f"  readiness    {settings.api_url()}/readyz\n"
             + (
