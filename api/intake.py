@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from typing import cast
 from uuid import UUID
 
 from temporalio.client import (
@@ -16,7 +15,6 @@ from temporalio.client import (
     WorkflowExecutionStatus,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.converter import PayloadConverter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -24,6 +22,7 @@ from api.auth import User
 from api.cases import case_handle, on_case, within
 from api.errors import ApiError
 from api.models.intake import IntakeRequest
+from core.public import PublicText
 from domain.case import OpenedTask, ReferralSummary
 from domain.editions import DEFAULT_POLICY_VERSION
 from domain.referral import ReferralDetails, ReferralInput, workflow_id_for
@@ -72,16 +71,9 @@ def case_start(
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         memo={"intake_fingerprint": fingerprint, "taken_in_by": user.user_id},
-        static_summary=readable(f"referral {referral_id}"),
+        # Readable in Temporal's UI without the codec: the codec leaves PublicText unsealed.
+        static_summary=PublicText(f"referral {referral_id}"),
     )
-
-
-def readable(text: str) -> str:
-    """`text` as a plain JSON payload, for a workflow's summary. The SDK sends a payload given as
-    a summary as it is (temporalio.client._helpers._encode_user_metadata), past the codec that
-    seals every other payload, so Temporal's UI shows it without the codec. Only for text with
-    no personal data. The parameter is typed `str`, hence the cast."""
-    return cast(str, PayloadConverter.default.to_payload(text))
 
 
 async def start_case(client: Client, start: CaseStart, *, deadline: float) -> OpenedTask:

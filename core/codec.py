@@ -4,7 +4,10 @@ its API, its UI) never holds a child's data in plaintext.
 Each encrypted payload names the key that sealed it (`encryption-key-id`), so keys can be rotated:
 the newest key encrypts, every configured key decrypts.
 
-Nothing unsealed is accepted: a payload without the encrypted encoding, one that fails to
+Summaries are the one exception (`core/public.py`): marked public, they pass unsealed both
+ways, and the payload converter accepts them only as text, never as a workflow's input.
+
+Nothing else unsealed is accepted: a payload without the encrypted encoding, one that fails to
 authenticate under the key it names, or one naming a key this process lacks, is decoded to a
 refusal marker (`REFUSED_ENCODING`, the reason as its data) instead of its content. Raising here
 would fail the worker's whole workflow task (the SDK decodes an activation before the workflow
@@ -25,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
+from core.public import PUBLIC_KEY
 from core.settings import Settings
 from core.state_keys import made_once
 
@@ -100,10 +104,10 @@ class EncryptionCodec(PayloadCodec):
         return self._current
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self._encrypt(p) for p in payloads]
+        return [p if is_public(p) else self._encrypt(p) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self._decrypt(p) for p in payloads]
+        return [p if is_public(p) else self._decrypt(p) for p in payloads]
 
     def _encrypt(self, payload: Payload) -> Payload:
         nonce = secrets.token_bytes(_NONCE_BYTES)
@@ -128,6 +132,13 @@ class EncryptionCodec(PayloadCodec):
         except InvalidTag:
             return refused(f"it does not authenticate under payload key {key_id!r}")
         return Payload.FromString(plain)
+
+
+def is_public(payload: Payload) -> bool:
+    """Left unsealed on purpose: a summary with no personal data (`core/public.py`). The payload
+    converter reads one only where text or the workflow's metadata is expected, so a forged
+    input marked so is refused all the same."""
+    return payload.metadata.get(PUBLIC_KEY) == b"true"
 
 
 def refused(reason: str, *, key_unknown: bool = False) -> Payload:

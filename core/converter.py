@@ -16,10 +16,13 @@ result (a forged completion of a case's activity must not end the case).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from itertools import zip_longest
 from typing import Any
 
 from temporalio.api.common.v1 import Payload
 from temporalio.api.failure.v1 import Failure
+from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import (
     ActivitySerializationContext,
@@ -27,6 +30,8 @@ from temporalio.converter import (
     DefaultFailureConverter,
     DefaultFailureConverterWithEncodedAttributes,
     EncodingPayloadConverter,
+    JSONPlainPayloadConverter,
+    JSONProtoPayloadConverter,
     PayloadConverter,
     SerializationContext,
     WithSerializationContext,
@@ -40,7 +45,9 @@ from core.codec import (
     PayloadKeyError,
     RefuseToEncodeCodec,
     payload_keys,
+    refused,
 )
+from core.public import PUBLIC_KEY, PublicText
 from core.settings import Settings
 
 UNSEALED_ERROR_TYPE = "UnsealedPayload"
@@ -77,12 +84,56 @@ class _RefusedPayloadConverter(EncodingPayloadConverter, WithSerializationContex
         )
 
 
+class _PublicPayloadConverter(EncodingPayloadConverter):
+    """Writes a `PublicText` (a summary) and the workflow's metadata (its current details, for
+    the UI's metadata query) as JSON marked public, which the codec leaves unsealed. Its own
+    encoding only names it among the converters: what it writes is plain JSON."""
+
+    _text = JSONPlainPayloadConverter()
+    _proto = JSONProtoPayloadConverter()
+
+    @property
+    def encoding(self) -> str:
+        return "binary/frontdoor-public-writer"
+
+    def to_payload(self, value: Any) -> Payload | None:
+        if isinstance(value, PublicText):
+            payload = self._text.to_payload(str(value))
+        elif isinstance(value, WorkflowMetadata):
+            payload = self._proto.to_payload(value)
+        else:
+            return None
+        assert payload is not None
+        payload.metadata[PUBLIC_KEY] = b"true"
+        return payload
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        raise NotImplementedError("its payloads are read as the plain JSON they are")
+
+
+# What a payload marked public may be read as: text, the workflow's metadata, or untyped (a
+# client describing a workflow reads its summary so). Never a workflow's or an activity's input.
+_PUBLIC_TYPES: tuple[type | None, ...] = (str, PublicText, WorkflowMetadata, None)
+
+
 class SealedPayloadConverter(PydanticPayloadConverter):
-    """The pydantic converter, refusing the codec's refusal marker first."""
+    """The pydantic converter, refusing the codec's refusal marker first, and a payload marked
+    public where anything but text is expected."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._set_converters(_RefusedPayloadConverter(), *self.converters.values())
+        self._set_converters(
+            _PublicPayloadConverter(), _RefusedPayloadConverter(), *self.converters.values()
+        )
+
+    def from_payloads(
+        self, payloads: Sequence[Payload], type_hints: list[type] | None = None
+    ) -> list[Any]:
+        for payload, hint in zip_longest(payloads, type_hints or []):
+            if payload is not None and PUBLIC_KEY in payload.metadata and hint not in _PUBLIC_TYPES:
+                marker = refused("it is not sealed (a summary's payload, sent as an input)")
+                self.converters[REFUSED_ENCODING].from_payload(marker, hint)
+        return super().from_payloads(payloads, type_hints)
 
 
 _CLEAR_FAILURES = DefaultFailureConverter()

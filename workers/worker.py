@@ -29,6 +29,7 @@ from store.case_record import PgCaseStore
 from store.pool import create_pool
 from store.roles import too_privileged
 from workers.health import worker_readiness
+from workers.summaries import ActivitySummaries
 from workflows.referral import ReferralWorkflow
 
 log = get_logger(__name__)
@@ -40,6 +41,7 @@ log = get_logger(__name__)
 PASSTHROUGH_MODULES = (
     "domain",
     "activities",
+    "core.public",
     "core.search_attributes",
     "workflows.case",
     "workflows.events",
@@ -142,6 +144,7 @@ def build_worker(
         # they are cancelled; a cancelled write rolls back and is retried by the next worker.
         graceful_shutdown_timeout=timedelta(seconds=tuning.worker_graceful_shutdown_seconds),
         deployment_config=deployment_config(tuning),
+        interceptors=[ActivitySummaries()],  # besides the client's (tracing)
         **worker_options(tuning),
     )
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from core.public import PublicText
     from domain.case import Deadline, Stage
     from domain.policy import Step
     from domain.tasks import TaskKind, Team
@@ -40,7 +41,7 @@ class Checks:
                 await workflow.wait_condition(
                     lambda seen=seen: self.case.checks_version != seen,  # type: ignore[misc]
                     timeout=wait,
-                    timeout_summary="checks due",
+                    timeout_summary=PublicText("checks due"),
                 )
             except TimeoutError:
                 break

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 
+from core.public import PublicText
 from domain.policy import Rung
 from workflows.case import TrackedTask
 
@@ -34,7 +35,7 @@ async def watch(task: TrackedTask, fire: FireRung) -> None:
                 await workflow.wait_condition(
                     lambda seen=seen: task.version != seen,  # type: ignore[misc]
                     timeout=wait,
-                    timeout_summary=f"{task.view.kind} rung {rung.level}",
+                    timeout_summary=PublicText(f"{task.view.kind} rung {rung.level}"),
                 )
                 continue  # closed or re-timed: look again
             except TimeoutError:

@@ -1,6 +1,7 @@
 """What Temporal's own tools show of a case, with no personal data: the workflow's summary,
 readable without the codec (a plain payload, as the UI shows it), and its current details
-(stage, RAG, level, next due), which the workflow sets as it moves and which stay sealed."""
+(stage, RAG, level, next due), which the workflow sets as it moves (also readable without the
+codec: tests/api/test_readable.py)."""
 
 from __future__ import annotations
 
