@@ -42,9 +42,9 @@ from api.auth import (
     verify_id_token,
 )
 from api.errors import ApiError
-from api.workbench.forms import FieldError
+from api.workbench.forms import FieldError, first, read_form
 from api.workbench.render import page
-from api.workbench.session import safe_next
+from api.workbench.session import check_csrf, safe_next
 from core.settings import Settings
 from domain.tasks import Agency
 
@@ -279,7 +279,11 @@ async def sign_in_callback(
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
-    """Forget the session in this browser."""
+    """Forget the session in this browser (the form carries the session's CSRF token, so no
+    other site can sign a member of staff out)."""
+    if request.cookies.get(SESSION_COOKIE):
+        form = read_form(await request.body())
+        check_csrf(request, first(form, "csrf"))
     response = RedirectResponse("/sign-in", status_code=303, headers=_HEADERS)
     response.delete_cookie(SESSION_COOKIE, path=SESSION_PATH)
     return response
