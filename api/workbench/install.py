@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,7 +33,8 @@ def _pages_not_found(app: FastAPI) -> None:
     async def answer(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if not request.url.path.startswith("/work"):
-            return await api_answer(request, exc)
+            answered = api_answer(request, exc)
+            return await answered if inspect.isawaitable(answered) else answered
         text = "Page not found" if exc.status_code == 404 else "This page cannot do that"
         problem = RefusedError(exc.status_code, "not_found", text, [])
         return refused(request, await _signed_in_or_none(request), problem)
