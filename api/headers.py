@@ -13,7 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.routes.codec import dev_ui_origins
+from core.logs import get_logger
 from core.settings import Settings
+
+log = get_logger(__name__)
 
 CODEC_PREFIX = "/codec"
 STATIC_PREFIX = "/static"
@@ -25,9 +29,18 @@ class CodecCors:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
+        origins = [settings.temporal_ui_url(), *settings.codec_cors_origins]
+        if settings.codec_dev_ui and settings.dev_mode:
+            origins += dev_ui_origins(settings)
+            log.warning(
+                "codec_open_to_dev_ui",
+                origins=dev_ui_origins(settings),
+                note="development only: /codec answers the embedded Temporal UI from the "
+                "loopback without a token",
+            )
         self.cors = CORSMiddleware(
             app,
-            allow_origins=[settings.temporal_ui_url(), *settings.codec_cors_origins],
+            allow_origins=list(dict.fromkeys(origins)),
             allow_methods=["POST"],
             allow_headers=["Authorization", "Content-Type", "X-Namespace"],
             allow_credentials=True,

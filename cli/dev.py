@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import os
 import secrets
 import signal
@@ -62,14 +63,21 @@ class DevStack:
         ensure_port_free(s.api_host, s.api_port, "FRONTDOOR_API_PORT")
 
         temporal_address = s.temporal_address
+        codec = dev_ui_codec(s)
         if temporal_address is None:
             self.temporal = EmbeddedTemporal(
                 state_dir=s.state_dir,
                 port=s.temporal_port,
                 ui_port=s.temporal_ui_port,
                 namespace=s.temporal_namespace,
+                ui_codec_endpoint=codec,
             )
             _say(f"starting Temporal dev server on 127.0.0.1:{s.temporal_port} ...")
+            if codec is not None:
+                _say(
+                    f"the Temporal UI decodes payloads through {codec} (development only: the "
+                    "API lets the UI's calls from 127.0.0.1 in without a token)"
+                )
             client = await self.temporal.start()
             temporal_address = self.temporal.address
         else:
@@ -98,6 +106,8 @@ class DevStack:
             # keys the children share one key made in the state folder.
             "FRONTDOOR_DEV_MODE": "true",
         }
+        if self.temporal is not None and codec is not None:
+            env["FRONTDOOR_CODEC_DEV_UI"] = "true"  # the embedded UI's codec calls (api/routes)
         for role in _CHILDREN:
             self.children[role] = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -155,6 +165,16 @@ class DevStack:
         if self.temporal is not None:
             await asyncio.to_thread(self.temporal.stop)
             self.temporal = None
+
+
+def dev_ui_codec(settings: Settings) -> str | None:
+    """The codec endpoint for the embedded UI: the API's /codec, when the API listens on the
+    loopback only (the exception that lets the UI in without a token is for that case)."""
+    try:
+        loopback = ipaddress.ip_address(settings.api_host).is_loopback
+    except ValueError:
+        loopback = settings.api_host == "localhost"
+    return f"{settings.api_url()}/codec" if loopback else None
 
 
 def app_database_url(settings: Settings, owner_url: str) -> str:

@@ -146,6 +146,8 @@ class EmbeddedTemporal:
     ui_port: int
     namespace: str
     host: str = "127.0.0.1"
+    # The UI decodes payloads through this remote codec (the API's /codec), if given.
+    ui_codec_endpoint: str | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     _log: IO[bytes] | None = field(default=None, init=False)
 
@@ -191,6 +193,8 @@ class EmbeddedTemporal:
         ]  # fmt: skip
         if self.namespace != "default":
             args += ["--namespace", self.namespace]
+        if self.ui_codec_endpoint is not None:
+            args += ["--ui-codec-endpoint", self.ui_codec_endpoint]
         self._log = os.fdopen(
             os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab"
         )

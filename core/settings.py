@@ -131,6 +131,9 @@ class Settings(BaseSettings):
         description="Temporal UI origins allowed to call /codec from the browser "
         "(the embedded UI's is always allowed)",
     )
+    # Development only, with dev_mode (`frontdoor dev` sets it): the embedded UI's /codec calls
+    # from the loopback need no token (api/routes/codec.py).
+    codec_dev_ui: bool = False
     oidc_issuer: str | None = Field(
         default=None, description="OpenID Connect issuer whose JWKS verifies staff tokens"
     )
@@ -205,8 +208,7 @@ class Settings(BaseSettings):
         description="on stop, how long the worker lets running activities finish before it "
         "cancels them (Temporal's graceful_shutdown_timeout)",
     )
-    # Worker Deployment versioning (docs/runbook.md, "Rolling out a new build"): both or neither;
-    # unset, the worker is unversioned (as `frontdoor dev` and the tests run it).
+    # Worker Deployment versioning, both or neither; unset: unversioned (docs/runbook.md, 7).
     worker_deployment_name: str | None = Field(default=None, pattern=r"^[^.]+$")
     worker_build_id: str | None = Field(default=None, description="e.g. the image's tag")
     api_workflow_deadline_seconds: float = Field(

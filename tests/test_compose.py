@@ -133,15 +133,20 @@ def make_secrets(folder: Path) -> dict[str, str]:
     return values
 
 
-def compose_config(variables: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """`docker-compose -f docker-compose.yml config` with only `variables` of ours set."""
+def compose_config(
+    variables: Mapping[str, str], *overrides: Path
+) -> subprocess.CompletedProcess[str]:
+    """`docker-compose -f docker-compose.yml [-f override ...] config` with only `variables` of
+    ours set."""
     if shutil.which("docker-compose") is None:
         pytest.skip("docker-compose is not installed")
     env = {k: v for k, v in os.environ.items() if k not in REQUIRED_VARIABLES}
     env.pop("FRONTDOOR_IMAGE", None)
     env.update(variables)
     return subprocess.run(
-        ["docker-compose", "-f", str(COMPOSE_FILE), "config"],
+        ["docker-compose", "-f", str(COMPOSE_FILE)]
+        + [arg for override in overrides for arg in ("-f", str(override))]
+        + ["config"],
         cwd=COMPOSE_FILE.parent,
         env=env,
         capture_output=True,
@@ -496,3 +501,48 @@ def test_the_worker_polls_as_its_build_and_that_build_is_made_current(
     script = COMPOSE_FILE.parent / "deploy/temporal/current-version.sh"
     assert "set-current-version" in script.read_text(encoding="utf-8")
     subprocess.run(["bash", "-n", str(script)], check=True)
+
+
+UI_OVERRIDE = COMPOSE_FILE.parent / "deploy/temporal-ui.yml"
+
+
+def test_the_ui_override_signs_engineers_in_and_passes_their_token_to_the_codec(
+    secrets_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ui_secret = "s3cret-ui-client-" + "y" * 32
+    (secrets_dir / "temporal_ui_oidc_client_secret").write_text(ui_secret + "\n")
+    ui_url = "https://temporal.council.example"
+    variables = required_variables(secrets_dir) | {
+        "TEMPORAL_UI_PUBLIC_URL": ui_url,
+        "TEMPORAL_UI_OIDC_CLIENT_ID": "temporal-ui",
+    }
+    missing = compose_config(
+        {k: v for k, v in variables.items() if k != "TEMPORAL_UI_OIDC_CLIENT_ID"}, UI_OVERRIDE
+    )
+    assert missing.returncode != 0 and "set TEMPORAL_UI_OIDC_CLIENT_ID " in missing.stderr
+    result = compose_config(variables, UI_OVERRIDE)
+    assert result.returncode == 0, result.stderr
+    assert ui_secret not in result.stdout
+    found = services(load_compose(result.stdout))
+    ui = found["temporal-ui"]
+    env = environment(ui)
+    assert env["TEMPORAL_AUTH_ENABLED"] == "true"
+    assert env["TEMPORAL_AUTH_PROVIDER_URL"] == variables["FRONTDOOR_OIDC_ISSUER"]
+    assert env["TEMPORAL_AUTH_CALLBACK_URL"] == f"{ui_url}/auth/sso/callback"
+    assert env["TEMPORAL_CODEC_ENDPOINT"] == variables["FRONTDOOR_PUBLIC_BASE_URL"] + "/codec"
+    assert env["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"
+    assert env["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+    assert "TEMPORAL_AUTH_CLIENT_SECRET" not in env  # read from its secret by deploy/temporal/ui.sh
+    ui_secrets, ports, temporal_networks = ui["secrets"], ui["ports"], found["temporal"]["networks"]
+    assert isinstance(ui_secrets, list) and isinstance(ports, list)
+    assert isinstance(temporal_networks, dict)
+    names = [item if isinstance(item, str) else item["source"] for item in ui_secrets]
+    assert names == ["temporal_ui_oidc_client_secret"]
+    subprocess.run(["bash", "-n", str(COMPOSE_FILE.parent / "deploy/temporal/ui.sh")], check=True)
+    # Published on the loopback only (for the proxy); Temporal itself stays internal.
+    hosts = [port.split(":")[0] if isinstance(port, str) else port["host_ip"] for port in ports]
+    assert hosts == ["127.0.0.1"]
+    assert set(temporal_networks) == {"backend"}
+    # The API lets the UI's origin call /codec from the browser.
+    apply_environment(monkeypatch, found["api"], secrets_dir)
+    assert ui_url in Settings().codec_cors_origins

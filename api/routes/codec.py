@@ -1,27 +1,76 @@
 """The remote codec for the Temporal UI and CLI (`--codec-endpoint`): engineers see decrypted
 payloads there, everyone else sees only ciphertext. Same keys as every other client, taken from
-the API's Temporal client."""
+the API's Temporal client.
+
+Callers send an engineer's bearer token (the production UI passes its signed-in user's access
+token). One exception, for development only: the embedded UI of `frontdoor dev` cannot send a
+token, so with `codec_dev_ui` and development mode both on (only `frontdoor dev` sets the first),
+a call without a token from the loopback, sent by a page of that UI's origin, is let in as the
+`temporal-ui-dev` engineer, and recorded under that name like any other codec call.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payload, Payloads
 
-from api.deps import Engineer, TemporalDep
+from api.auth import StaffRole, User
+from api.deps import SettingsDep, TemporalDep, current_user, require
 from api.errors import ApiError, ErrorResponse
 from core.codec import PayloadKeyError
+from core.settings import Settings
 
 router = APIRouter(
     prefix="/codec",
     tags=["codec"],
     responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}},
 )
+
+DEV_UI_USER = User(
+    user_id="temporal-ui-dev", name="Temporal UI (frontdoor dev)", roles=[StaffRole.engineer]
+)
+_bearer = HTTPBearer(auto_error=False, description="A staff token from `frontdoor token`")
+_engineer = require(StaffRole.engineer)
+
+
+def dev_ui_origins(settings: Settings) -> list[str]:
+    """The embedded UI's origins: as `frontdoor dev` prints it, and as `localhost`."""
+    url = settings.temporal_ui_url()
+    return [url, url.replace("127.0.0.1", "localhost")]
+
+
+def from_dev_ui(request: Request, settings: Settings) -> bool:
+    """A call the development exception lets in (see the module's docstring)."""
+    if not (settings.codec_dev_ui and settings.dev_mode) or "authorization" in request.headers:
+        return False
+    try:
+        loopback = ipaddress.ip_address(request.client.host if request.client else "").is_loopback
+    except ValueError:
+        return False
+    return loopback and request.headers.get("origin") in dev_ui_origins(settings)
+
+
+async def codec_caller(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """An engineer, by their token; or, in development, the embedded UI (`from_dev_ui`)."""
+    if from_dev_ui(request, settings):
+        request.state.user = DEV_UI_USER  # for the access log
+        return DEV_UI_USER
+    return await _engineer(await current_user(request, credentials))
+
+
+CodecCaller = Annotated[User, Depends(codec_caller)]
 
 # The remote codec protocol: Payloads in protobuf JSON, bytes as base64.
 PayloadsBody = Annotated[dict[str, Any], Body(examples=[{"payloads": []}])]
@@ -66,7 +115,7 @@ def _referrals_in(payloads: list[Payload]) -> list[UUID]:
 
 
 @router.post("/encode")
-async def encode(body: PayloadsBody, user: Engineer, temporal: TemporalDep) -> dict[str, Any]:
+async def encode(body: PayloadsBody, user: CodecCaller, temporal: TemporalDep) -> dict[str, Any]:
     """Encrypt payloads with the current key."""
     codec = temporal.data_converter.payload_codec
     assert codec is not None, "the API's converter always has the encryption codec"
@@ -76,7 +125,7 @@ async def encode(body: PayloadsBody, user: Engineer, temporal: TemporalDep) -> d
 
 @router.post("/decode")
 async def decode(
-    request: Request, body: PayloadsBody, user: Engineer, temporal: TemporalDep
+    request: Request, body: PayloadsBody, user: CodecCaller, temporal: TemporalDep
 ) -> dict[str, Any]:
     """Decrypt payloads sealed with any configured key. A payload that is not sealed, does not
     authenticate or names a key this API lacks comes back as a refusal marker (encoding

@@ -140,6 +140,22 @@ def test_dev_runs_everything_and_ctrl_c_stops_everything(state_dir: Path) -> Non
         # Closed histories are kept a week, set explicitly (the dev server's default is a day).
         assert namespaces["default"]["config"]["workflowExecutionRetentionTtl"] == "604800s"
         assert f"http://127.0.0.1:{stack.api_port}/docs" in stack.log()
+        # The UI decodes through the API's codec, which lets it in without a token (dev only).
+        ui_settings = httpx.get(f"http://127.0.0.1:{stack.ui_port}/api/v1/settings", timeout=10)
+        codec = f"http://127.0.0.1:{stack.api_port}/codec"
+        assert ui_settings.json()["Codec"]["Endpoint"] == codec
+        assert f"decodes payloads through {codec} (development only" in stack.log()
+        decoded = httpx.post(
+            f"{codec}/decode",
+            json={"payloads": []},
+            headers={"Origin": f"http://127.0.0.1:{stack.ui_port}"},
+            timeout=10,
+        )
+        assert decoded.status_code == 200, decoded.text
+        # The workbench's address, and the workbench there: a browser is asked to sign in.
+        assert f"http://127.0.0.1:{stack.api_port}/work" in stack.log()
+        work = httpx.get(f"http://127.0.0.1:{stack.api_port}/work", timeout=10)
+        assert work.status_code == 303 and work.headers["location"] == "/sign-in?next=/work"
         assert f"http://127.0.0.1:{stack.ui_port}" in stack.log()
         assert _processes_mentioning(str(state_dir)), "expected the servers to be running"
         # The history file and the server's log are the owner's alone.
