@@ -6,7 +6,7 @@ and learning actions (`POST /audits/{id}/actions`). The API says who may do whic
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -27,7 +27,7 @@ from api.workbench.audits_form import (
 )
 from api.workbench.calls import Api, RefusedError
 from api.workbench.forms import FieldError, Form, body_of, first, read_form
-from api.workbench.managers_text import day, label, when
+from api.workbench.managers_text import day, label, month_before, when
 from api.workbench.render import form_errors, page, see_other
 from api.workbench.session import check_csrf, page_user
 from domain.calendar import LONDON
@@ -38,9 +38,7 @@ PageUser = Annotated[User, Depends(page_user)]
 
 
 def _last_month() -> str:
-    today = datetime.now(UTC).astimezone(LONDON).date()
-    last = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
-    return f"{last:%Y-%m}"
+    return month_before(datetime.now(UTC).astimezone(LONDON).date())
 
 
 async def _list_page(

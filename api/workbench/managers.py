@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from api.auth import User
 from api.workbench import audits_pages
 from api.workbench.calls import Api, RefusedError
-from api.workbench.managers_text import day, label, when
+from api.workbench.managers_text import day, label, month_before, when
 from api.workbench.render import page, refused
 from api.workbench.session import page_user
 from domain.calendar import LONDON
@@ -90,8 +90,7 @@ async def _cases(api: Api, filters: dict[str, str]) -> tuple[list[dict[str, Any]
 
 def _board_months(today: date) -> list[str]:
     """The board packs to offer: last month's (the one the board reads) and this month's."""
-    last = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
-    return [f"{last:%Y-%m}", f"{today:%Y-%m}"]
+    return [month_before(today), f"{today:%Y-%m}"]
 
 
 def _headline(report: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -31,3 +31,10 @@ def day(value: str | date | None) -> str:
         return ""
     parsed = date.fromisoformat(value) if isinstance(value, str) else value
     return f"{parsed.day} {parsed:%b %Y}"
+
+
+def month_before(today: date) -> str:
+    """The month before `today`'s, `yyyy-mm` (the last whole month: the board's, and the
+    sample's by default)."""
+    last = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    return f"{last:%Y-%m}"

@@ -89,3 +89,41 @@ async def test_a_practitioner_has_no_audits_page(live_api: LiveApi) -> None:
     async with signed_in(live_api, "pat.practitioner", "practitioner") as practitioner:
         html = await practitioner.open("/work/audits", status=403)
         assert "You do not have access to this." in text_of(html)
+
+
+async def test_a_second_auditor_moderates_and_a_disagreement_needs_its_resolution(
+    live_api: LiveApi,
+) -> None:
+    march = await add_march(live_api.pool)
+    drawn = await live_api.client.post(
+        "/audits/samples",
+        json={"month": "2026-03", "auditors": ["ann.auditor"], "rules": {"moderation_share": 1}},
+        headers=live_api.staff.manager,
+    )
+    assert drawn.status_code == 201, drawn.text
+    audit = next(a for a in drawn.json()["audits"] if a["referral_id"] == str(march.exploited))
+    address = f"/work/audits/{audit['audit_id']}"
+
+    async with signed_in(live_api, "ann.auditor", "auditor") as auditor:
+        await auditor.submit(address, _answers("good"), page=await auditor.open(address))
+
+    async with signed_in(live_api, "ben.auditor", "auditor") as moderator:
+        listed = await moderator.open("/work/audits")
+        assert f'href="{address}"' in listed and "Audits to moderate" in text_of(listed)
+        page = await moderator.open(address)
+        assert "Timely and proportionate work." in text_of(page)  # the auditor's answers
+        assert 'id="audit-form"' not in page  # not theirs to answer
+        disagree = {"grade": "requires_improvement", "agrees": "no"}
+        refused = await moderator.submit(f"{address}/moderation", disagree, page=page, status=422)
+        assert "Resolved grade" in _error_of(refused.text, "f-resolved_grade")
+        assert 'value="no" checked' in refused.text  # what they chose is kept
+
+        resolution = "Exploitation was named but no MACE discussion was sought."
+        moderated = await moderator.submit(
+            f"{address}/moderation",
+            disagree | {"resolved_grade": "requires_improvement", "resolution": resolution},
+            page=page,
+        )
+        shown = text_of(await moderator.open(moderated.headers["location"]))
+        assert "Moderation recorded." in shown and "Status Moderated" in shown
+        assert resolution in shown
