@@ -78,7 +78,10 @@ async def draw_sample(request: Request, user: PageUser) -> Response:
     form = read_form(await request.body())
     check_csrf(request, first(form, "csrf"))
     try:
-        sample = await Api(request, user).post("/audits/samples", body_of(DrawSample, form))
+        body = body_of(DrawSample, form)
+        if not body.get("auditors"):
+            body.pop("auditors", None)  # blank: the API's default auditors
+        sample = await Api(request, user).post("/audits/samples", body)
     except RefusedError as err:
         if err.status not in (409, 422, 503):
             raise

@@ -37,6 +37,9 @@ async def test_a_manager_draws_a_sample_and_an_auditor_submits_an_audit(
     live_api: LiveApi,
 ) -> None:
     await add_march(live_api.pool)
+    async with signed_in(live_api, "ann.auditor", "auditor") as auditor:
+        before = await auditor.open("/work/audits")
+        assert "No audit is assigned to you." in text_of(before)
 
     async with signed_in(live_api, "mo.manager", "manager") as manager:
         page = await manager.open("/work/audits")
@@ -48,9 +51,18 @@ async def test_a_manager_draws_a_sample_and_an_auditor_submits_an_audit(
         assert "Month" in _error_of(refused.text, "f-month")
         assert 'href="#f-month"' in refused.text  # the error summary links to the field
 
+        nobody = await manager.submit(
+            "/work/audits/samples",
+            {"month": "2026-03", "auditors": "mo.manager"},
+            page=page,
+            status=409,
+        )
+        assert "every auditor worked case" in text_of(_summary(nobody.text))
+        assert 'value="mo.manager"' not in nobody.text and "mo.manager</textarea>" in nobody.text
+
         drawn = await manager.submit(
             "/work/audits/samples",
-            {"month": "2026-03", "auditors": "ann.auditor\nben.auditor"},
+            {"month": "2026-03", "auditors": ""},  # those who signed in: ann and mo
             page=page,
         )
         after = await manager.open(drawn.headers["location"])
@@ -105,7 +117,16 @@ async def test_a_second_auditor_moderates_and_a_disagreement_needs_its_resolutio
     address = f"/work/audits/{audit['audit_id']}"
 
     async with signed_in(live_api, "ann.auditor", "auditor") as auditor:
-        await auditor.submit(address, _answers("good"), page=await auditor.open(address))
+        page = await auditor.open(address)
+        await auditor.submit(address, _answers("good"), page=page)
+        action = {"action": "Refresh MACE training", "owner": "", "due_on": "2026-04-30"}
+        ownerless = await auditor.submit(f"{address}/actions", action, page=page, status=422)
+        assert _error_of(ownerless.text, "f-owner") == "Error: Owner is required"
+        raised = await auditor.submit(
+            f"{address}/actions", action | {"owner": "pat.practitioner"}, page=page
+        )
+        shown = text_of(_table(await auditor.open(raised.headers["location"]), "action-list"))
+        assert "Refresh MACE training pat.practitioner 30 Apr 2026 Open Overdue" in shown
 
     async with signed_in(live_api, "ben.auditor", "auditor") as moderator:
         listed = await moderator.open("/work/audits")
@@ -127,3 +148,15 @@ async def test_a_second_auditor_moderates_and_a_disagreement_needs_its_resolutio
         shown = text_of(await moderator.open(moderated.headers["location"]))
         assert "Moderation recorded." in shown and "Status Moderated" in shown
         assert resolution in shown
+
+
+def _summary(html: str) -> str:
+    match = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
+    assert match is not None, "no error summary"
+    return match.group(0)
+
+
+def _table(html: str, element_id: str) -> str:
+    match = re.search(rf'<table[^>]*id="{element_id}".*?</table>', html, re.S)
+    assert match is not None, f"no table {element_id}"
+    return match.group(0)
