@@ -11,10 +11,11 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from api.models.tasks import CompleteTask
 from api.pages import templates
-from api.workbench.forms import field_id, local_input
+from api.workbench.forms import body_of, field_errors, field_id, local_input
 from api.workbench.render import val, vals
 from domain.exploitation import ExploitationRisk, MaceActionResult, MaceResult, NrmResult, NrmRoute
 from domain.steps import DecisionOutcome, StrategyOutcome
@@ -240,3 +241,66 @@ def test_the_referrer_to_contact_and_the_action_due_are_shown() -> None:
     rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", action, re.S)
     assert "Warning notice" in rows[1] and "This task" in rows[1]
     assert "School plan" in rows[2] and "Another task" in rows[2]
+
+
+FILLED: dict[TaskKind, dict[str, list[str]]] = {
+    TaskKind.acknowledgement: {"method": ["phone"], "note": ["Left a message."]},
+    TaskKind.referrer_feedback: {"method": ["email"], "note": [""]},
+    TaskKind.handover: {"receiving_team": ["Assessment team 2"], "note": [""]},
+    TaskKind.assessment_completed: {"outcome": ["early_help"], "summary": ["Support agreed."]},
+    TaskKind.child_protection_conference: {
+        "section_47_outcome": ["substantiated_at_risk"],
+        "held_at": ["2026-03-02T14:00"],
+        "conference_outcome": ["child_protection_plan"],
+        "rationale": ["Continuing risk."],
+    },
+    TaskKind.mace: {
+        "attendees": ["police", "childrens_social_care", "Youth worker\nHousing officer"],
+        "risk": ["significant"],
+        "plan": ["Disrupt contact with the older man."],
+        "actions.0.action": ["Warning notice"],
+        "actions.0.owner": ["Police"],
+        "actions.0.due_on": ["2026-03-09"],
+        "actions.1.action": [""],
+        "actions.1.owner": [""],
+        "actions.1.due_on": [""],
+        "review_on": ["2026-04-01"],
+    },
+    TaskKind.mace_action: {"done": ["yes"], "done_on": ["2026-03-02"], "note": ["Served."]},
+    TaskKind.nrm_referral: {
+        "route": ["nrm_referral"],
+        "reference": ["NRM-1"],
+        "made_by": ["Mo Manager"],
+    },
+}
+
+
+@pytest.mark.parametrize("kind", list(FORMS), ids=str)
+def test_a_filled_form_is_the_tasks_result(kind: TaskKind) -> None:
+    """What a person sends (the fresh form's instant kept) is a result the API takes."""
+    model = FORMS[kind]
+    shown = fields_of(render(kind))
+    form = {
+        str(c["name"]): [str(c["value"])]
+        for c in shown.controls
+        if c.get("type") == "datetime-local" and c["value"]
+    }
+    form.update(FILLED[kind])
+    result = model.model_validate(body_of(model, form))
+    assert result.model_dump()["kind"] == kind.value
+
+
+@pytest.mark.parametrize("kind", list(FORMS), ids=str)
+def test_what_a_blank_form_is_refused_for_lands_on_its_fields(kind: TaskKind) -> None:
+    """The completion's 422 for a blank form, as the task page turns it into field errors: every
+    error names a field this form shows."""
+    model = FORMS[kind]
+    with pytest.raises(ValidationError) as refused:
+        CompleteTask.model_validate({"result": body_of(model, {})})
+    details = [
+        {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+        for e in refused.value.errors()
+    ]
+    names = {e.name for e in field_errors(details, strip=("result", kind.value))}
+    ids = fields_of(render(kind)).ids
+    assert names and all(field_id(name) in ids for name in names), names
