@@ -37,6 +37,7 @@ OPEN_STAGES = [s for s in Stage if s is not Stage.closed]
 RAGS = list(Rag)
 _CASE_FILTERS = ("stage", "rag", "overdue", "escalation_level_gte")
 _LIST_LIMIT = 50
+_TASK_LIMIT = 200  # the inbox's largest page: the longest overdue first
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ async def manage(request: Request, user: PageUser) -> HTMLResponse:
             raise
     counts, overdue, report, plan = await asyncio.gather(
         _stage_counts(api),
-        api.get("/tasks", overdue="true", limit=200),
+        api.get("/tasks", overdue="true", limit=_TASK_LIMIT),
         api.get("/performance"),
         api.get("/improvement-plan"),
     )
@@ -178,6 +179,7 @@ async def manage(request: Request, user: PageUser) -> HTMLResponse:
         stages=[(s.value, label(s.value)) for s in Stage],
         rags=[(r.value, r.value.upper()) for r in RAGS],
         overdue_tasks=tasks,
+        more_overdue=len(tasks) == _TASK_LIMIT,
         escalated=escalated,
         headline=_headline(report),
         period=report["period"],
