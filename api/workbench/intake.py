@@ -146,10 +146,14 @@ async def take_in(request: Request, user: PageUser) -> Response:
     try:
         answer = await Api(request, user).post("/referrals", body, key=key)
     except RefusedError as err:
-        if err.status not in (404, 409, 422, 503):
+        if err.status not in (404, 409, 422, 429, 503):
             raise
         open_cases = open_cases_of(err) if err.code == "open_case" else None
         errors = _refusal(err, open_cases)
+        if _key_reused(err):
+            # This form was taken in already, as it was before it was changed: sent again, it
+            # is a contact of its own (the API still asks about any child's open case).
+            key = new_key()
         return _form_page(
             request,
             user,
@@ -172,9 +176,27 @@ def _refusal(err: RefusedError, open_cases: dict[int, list[OpenCase]] | None) ->
             )
             for index in sorted(open_cases)
         ]
-    if err.status == 503:
-        return [FieldError("", f"{err.message}. Nothing was taken in: send the form again.")]
+    if err.status in (429, 503):
+        return [
+            FieldError(
+                "",
+                "Nothing was taken in: the service could not take it just now. Wait a moment "
+                "and send the form again (it is taken in once, however often it is sent).",
+            )
+        ]
+    if _key_reused(err):
+        return [
+            FieldError(
+                "",
+                "This form was taken in already, before it was changed: look at the cases it "
+                "made in your work. Send it again only if this is a further contact.",
+            )
+        ]
     return intake_errors(err)
+
+
+def _key_reused(err: RefusedError) -> bool:
+    return err.status == 422 and any(d.get("field") == "Idempotency-Key" for d in err.details)
 
 
 def _where_next(answer: dict[str, Any]) -> str:

@@ -12,12 +12,16 @@ import html as markup
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from playwright.async_api import expect
+
 from domain.calendar import LONDON
 from tests.api.conftest import LiveApi
-from tests.api.workbench.pages import Person, signed_in, text_of
+from tests.api.workbench.browser import Visits, chromium
+from tests.api.workbench.pages import Person, hidden, signed_in, text_of
 
 Form = dict[str, Any]
 
@@ -189,7 +193,7 @@ async def test_checking_for_existing_records_shows_a_child_already_taken_in(
         assert "Existing records that may be child 1" in seen
         assert "Jayden Smith" in seen and "4 March 2015" in seen
         assert "same date of birth" in seen
-        assert f'href="/work/cases/{open_id}"' in records and "Open case" in seen
+        assert f'href="/work/cases/{open_id}"' in records and "(open: screening)" in seen
         assert "No existing records found for child 2." in text_of(page)
         # The form is as it was: nothing typed lost, nothing taken in.
         assert 'value="Jaiden Smith"' in page and 'value="Zara Quinn"' in page
@@ -247,6 +251,14 @@ async def test_a_double_submit_makes_one_case(live_api: LiveApi) -> None:
         one = await practitioner.submit("/work/contacts/new", form, page=html)
         two = await practitioner.submit("/work/contacts/new", form, page=html)
         assert one.headers["location"].split("?")[0] == two.headers["location"].split("?")[0]
+
+        # Changed after it was taken in (back in the browser): the form says so, and a fresh
+        # key lets a further contact be sent on purpose.
+        changed = {**form, "concern": "A further worry."}
+        again = await practitioner.submit("/work/contacts/new", changed, page=html, status=422)
+        assert "This form was taken in already" in text_of(again.text)
+        assert hidden(again.text, "idempotency_key") != hidden(html, "idempotency_key")
+        assert ">A further worry.</textarea>" in again.text
     assert await case_count(live_api) == 1
 
 
@@ -260,3 +272,51 @@ async def test_a_partner_cannot_take_in_a_contact(live_api: LiveApi) -> None:
             "/work/contacts/new", contact_form([MIA]), page=html, status=403
         )
         assert "practitioners and managers" in text_of(sent.text)
+
+
+async def test_the_intake_form_in_chromium_passes_axe(
+    live_api: LiveApi, served_api: str, tmp_path: Path
+) -> None:
+    open_id = await take_in_directly(live_api, JAYDEN)
+    visits = Visits(tmp_path)
+    async with chromium() as browser:
+        context = await browser.new_context(base_url=served_api)
+        page = await context.new_page()
+        await page.goto("/work/contacts/new")  # no session: to the sign-in form, then back here
+        await page.get_by_label("User id").fill("pat.practitioner")
+        await page.get_by_label("Your name").fill("Pat Practitioner")
+        await page.get_by_label("practitioner", exact=True).check()
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Take in a contact")
+        await visits.check(page, "intake")
+
+        # Sent with nearly nothing: the errors, each linked to its field.
+        child = page.get_by_role("group", name="Child 1", exact=True)
+        await child.get_by_label("Full name").fill("Jaiden Smith")
+        await page.get_by_role("button", name="Take in the contact").click()
+        await expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+        await visits.check(page, "intake-errors")
+        await page.get_by_role("link", name="Child 1: address is required").click()
+        await expect(child.get_by_label("Address", exact=True)).to_be_focused()
+
+        await child.get_by_label("Date of birth", exact=True).fill("2015-03-04")
+        await child.get_by_label("Address", exact=True).fill("3 High Street")
+        await page.get_by_label("Who made the contact (source)").select_option("2A")
+        referrer = page.get_by_role("group", name="Who made the referral and how to reach them")
+        await referrer.get_by_label("Name", exact=True).fill("A Teacher")
+        await referrer.get_by_label("Phone number").fill("0100 000 0000")
+        await page.get_by_label("What is the concern?").fill("Seen out alone at 11pm.")
+        await page.get_by_label("Neglect").check()
+        await page.get_by_label("Given: the parents know").check()
+        await page.get_by_role("button", name="Check for existing records").click()
+        records = page.locator("#records-1")
+        await expect(records).to_contain_text("Jayden Smith")
+        await visits.check(page, "intake-records")
+
+        await page.get_by_role("button", name="Take in the contact").click()
+        await expect(page.locator("#open-case-1")).to_contain_text("may already have an open case")
+        await visits.check(page, "intake-open-case")
+        await page.get_by_label(f"Add this contact to case {open_id[:8]}").check()
+        await page.get_by_role("button", name="Take in the contact").click()
+        await page.wait_for_url(re.compile(r"/work/(tasks|cases)/"))
+    assert visits.blocking() == []
