@@ -284,6 +284,31 @@ def words_for(name: str) -> str:
     return name.replace("_", " ").replace(".", " ")
 
 
+# Pydantic's own wording of a few checks, in a screener's words (the check stays the API's).
+_PLAIN = [
+    (r"^List should have at least 1 item.*", "choose at least one"),
+    (r"^Input should be a valid date.*", "must be a real date"),
+    (r"^Input should be a valid datetime.*", "must be a real date and time"),
+    (r"^Input should be a valid integer.*", "must be a whole number"),
+    (r"^Input should be less than or equal to (\d+)$", r"must be \1 or less"),
+    (r"^Input should be greater than or equal to (\d+)$", r"must be \1 or more"),
+    (r"^String should have at most (\d+) characters?$", r"must be \1 characters or fewer"),
+    (r"^String should match pattern '\^\[0-9\]\{10\}\$'$", "must be 10 digits"),
+    (r"^String should match pattern '\^\[A-Z\]\{3,4\}\$'$", "must be a census code like ENG"),
+    (
+        r"^String should match pattern '\^\[\^@.*$",
+        "must be an email address",
+    ),
+]
+
+
+def plain(text: str) -> str:
+    for pattern, words in _PLAIN:
+        if re.match(pattern, text):
+            return re.sub(pattern, words, text)
+    return text
+
+
 def intake_errors(err: RefusedError) -> list[FieldError]:
     """The API's refusal as errors beside the fields (or on the form as a whole)."""
     fielded = [d for d in err.details if "field" in d and "problem" in d]
@@ -291,7 +316,7 @@ def intake_errors(err: RefusedError) -> list[FieldError]:
         return [FieldError("", err.message)]
     errors = []
     for detail in fielded:
-        text = re.sub(r"^(Value|Assertion) error, ", "", str(detail["problem"]))
+        text = plain(re.sub(r"^(Value|Assertion) error, ", "", str(detail["problem"])))
         name = place(str(detail["field"]), text)
         if detail["field"] == "children":  # neither `child` nor `children`: none was typed
             errors.append(FieldError(name, "Give the details of at least one child"))
