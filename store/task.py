@@ -59,12 +59,18 @@ class InboxFilter:
     status: TaskStatus | None = TaskStatus.open
     assignee: str | None = None
     overdue: bool | None = None
+    # "due": earliest due first; "urgent": overdue first, then the most escalated, then by due.
+    sort: str = "due"
     limit: int = 50
     offset: int = 0
 
 
 # Open and past its due time; `now()` is the database's clock, the same for every row listed.
 _OVERDUE = "(status = 'open' AND due_at <= now())"
+_ORDER = {
+    "due": "due_at, task_id",
+    "urgent": f"{_OVERDUE} DESC, escalation_level DESC, due_at, task_id",
+}
 _COLUMNS = f"""
     task_id, referral_id, workflow_id, kind, team, agency, status, assignee, due_at,
     escalation_level, opened_at, closed_at, {_OVERDUE} AS overdue, counts_from, attempt,
@@ -157,7 +163,8 @@ async def get_task_assignee(conn: Conn, task_id: str | UUID) -> str | None:
 
 
 async def list_tasks(conn: Conn, where: InboxFilter) -> list[InboxTask]:
-    """A page of tasks matching `where`, earliest due first (task id breaks ties)."""
+    """A page of tasks matching `where`, earliest due first (task id breaks ties); with
+    `sort="urgent"`, the overdue first and the most escalated before the rest."""
     rows = await conn.fetch(
         f"""
         SELECT {_COLUMNS}
@@ -168,7 +175,7 @@ async def list_tasks(conn: Conn, where: InboxFilter) -> list[InboxTask]:
           AND ($4::text IS NULL OR status = $4)
           AND ($5::text IS NULL OR assignee = $5)
           AND ($6::boolean IS NULL OR {_OVERDUE} = $6)
-        ORDER BY due_at, task_id
+        ORDER BY {_ORDER[where.sort]}
         LIMIT $7 OFFSET $8
         """,
         where.teams,

@@ -171,11 +171,16 @@ async def list_tasks(
     overdue: Annotated[
         bool | None, Query(description="open and past their due time (or not)")
     ] = None,
+    sort: Annotated[
+        Literal["due", "urgent"],
+        Query(description="`due`: earliest due first; `urgent`: overdue, then escalated, first"),
+    ] = "due",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> TaskPage:
-    """The inbox, earliest due first. Partners see only their own agency's tasks,
-    practitioners the council teams' tasks, managers every task."""
+    """The inbox, earliest due first (or, with `sort=urgent`, the overdue first, then the most
+    escalated, each by due time). Partners see only their own agency's tasks, practitioners the
+    council teams' tasks, managers every task."""
     where = InboxFilter(
         teams=_visible_teams(user),
         kind=kind,
@@ -183,6 +188,7 @@ async def list_tasks(
         status=status,
         assignee=user.user_id if assignee == "me" else None,
         overdue=overdue,
+        sort=sort,
         limit=limit,
         offset=offset,
     )
