@@ -10,7 +10,7 @@ Nothing here decides what is valid: the API does, and the page shows what it say
 from __future__ import annotations
 
 import inspect
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
 from typing import Any, get_args
@@ -136,8 +136,9 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def _words(code: str) -> str:
-    text = code.replace("_", " ")
+def words(code: str | None) -> str:
+    """A code in words: "in_person" -> "In person"."""
+    text = (code or "").replace("_", " ")
     return text[:1].upper() + text[1:]
 
 
@@ -178,7 +179,7 @@ def _choices() -> dict[str, tuple[tuple[str, str], ...]]:
     for model in result_models().values():
         _enums_in(model, found, seen)
     return {
-        name: tuple((m.value, _LABELS.get(name, {}).get(m.value, _words(m.value))) for m in enum)
+        name: tuple((m.value, _LABELS.get(name, {}).get(m.value, words(m.value))) for m in enum)
         for name, enum in found.items()
     }
 
@@ -192,7 +193,7 @@ def label_of(enum: str, value: str | None) -> str:
     """A code's words (as the forms offer it)."""
     if value is None:
         return ""
-    return dict(_choices().get(enum, ())).get(value, _words(str(value)))
+    return dict(_choices().get(enum, ())).get(value, words(str(value)))
 
 
 def _paths(schema: dict[str, Any], defs: dict[str, Any], prefix: str, out: set[str]) -> None:
@@ -249,13 +250,13 @@ def leaf_of(kind: str, name: str) -> str:
 def notice(kind: str, before: str | None, answer: dict[str, Any]) -> str:
     """What the person is told once the task is done: what was recorded and where the case
     went."""
-    what = f"{KIND_LABELS.get(kind, _words(kind))} recorded"
+    what = f"{KIND_LABELS.get(kind, words(kind))} recorded"
     stage = str(answer.get("stage") or "")
     if before is None:  # a partner: the case is not theirs to follow
         return f"{what}: thank you, the front door has your answer"
     if stage == "closed":
         return f"{what}: the case is closed"
-    where = STAGE_LABELS.get(stage, _words(stage))
+    where = STAGE_LABELS.get(stage, words(stage))
     if stage != before:
         return f"{what}: the case moved to {where}"
     return f"{what}: the case is still at {where}"
@@ -268,6 +269,14 @@ def when_text(value: str | datetime | None) -> str:
     instant = datetime.fromisoformat(value) if isinstance(value, str) else value
     local = instant.astimezone(LONDON)
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def date_text(value: str | date | None) -> str:
+    """A date in words ("1 March 2019")."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
 
 
 def time_left(value: str | datetime | None, now: datetime) -> str:

@@ -25,20 +25,21 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth import StaffRole, User
 from api.workbench.calls import Api, RefusedError
 from api.workbench.forms import FieldError, Form, body_of, first, local_input, read_form
-from api.workbench.render import form_errors, new_key, page, see_other
+from api.workbench.render import new_key, page, see_other
 from api.workbench.session import check_csrf, page_user
+from api.workbench.task_errors import task_errors
 from api.workbench.task_forms import (
     DEADLINE_LABELS,
     KIND_LABELS,
     STAGE_LABELS,
     choices,
-    field_paths,
+    date_text,
     label_of,
-    leaf_of,
     notice,
     result_model,
     time_left,
     when_text,
+    words,
 )
 from domain.case import MET_BY
 
@@ -115,6 +116,8 @@ def _render(
         deadline_label=lambda d: DEADLINE_LABELS.get(str(d), str(d)),
         label_of=label_of,
         when_text=when_text,
+        date_text=date_text,
+        words=words,
         time_left=partial(time_left, now=now),
         checks=checks,
         missing=_missing(checks),
@@ -122,12 +125,6 @@ def _render(
         met_by={d.value: m.value for d, m in MET_BY.items()},
         held_by_other=holder not in (None, user.user_id) and not user.has(StaffRole.manager),
     )
-
-
-def _errors(err: RefusedError, kind: str) -> list[FieldError]:
-    fields = field_paths(kind)
-    found = form_errors(err, strip=("result", kind), fields=fields)
-    return [FieldError(leaf_of(kind, e.name) if e.name else "", e.text) for e in found]
 
 
 @router.get("/work/tasks/{task_id}", response_class=HTMLResponse)
@@ -154,7 +151,7 @@ async def complete_task(request: Request, task_id: str, user: PageUser) -> Respo
     except RefusedError as err:
         if err.status == 422:
             # Nothing was applied: the corrected form is a new submission with a key of its own.
-            errors, key = _errors(err, kind), new_key()
+            errors, key = task_errors(err, kind), new_key()
         elif err.status in _TRY_AGAIN:
             errors = [FieldError("", _try_again(err))]
         else:

@@ -74,6 +74,8 @@ async def test_a_case_from_screening_to_a_visit_through_the_task_pages(live_api:
         for name in ("rag", "rationale", "agencies"):
             assert error_beside(refused.text, name), f"no error beside {name}"
             assert f'href="#{field_id(name)}"' in refused.text  # the summary links to it
+        assert error_beside(refused.text, "rag") == "Error: Select how urgent this contact is"
+        assert error_beside(refused.text, "agencies") == "Error: Select at least one agency to ask"
         assert textarea(refused.text, "exploitation.rationale") == typed["exploitation.rationale"]
         assert checked(refused.text, "exploitation.risk") == ["none"]
         assert checked(refused.text, "immediate_risk") == ["no"]
@@ -140,6 +142,7 @@ async def test_a_case_from_screening_to_a_visit_through_the_task_pages(live_api:
         }  # fmt: skip
         refused = await mo.submit(path, form, page=page, status=422)
         assert "lived_experience must describe" in error_beside(refused.text, "lived_experience")
+        assert "Select how urgent" not in refused.text
         assert textarea(refused.text, "lived_experience") == "Sad."
         done = await mo.submit(
             path, {**form, "lived_experience": LIVED_EXPERIENCE}, page=refused.text

@@ -1,0 +1,97 @@
+"""The API's refusal of a task's result, as GOV.UK error messages beside the task form's fields.
+
+The API says what is wrong (its 422 names the field and the problem); this module only says it
+in the form's own words: a missing answer as what to do ("Select how urgent this contact is"),
+any other problem as the API's message after the question's short name. A field without words
+of its own here keeps the workbench's generic sentence (api/workbench/forms.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from api.workbench.calls import RefusedError
+from api.workbench.forms import FieldError
+from api.workbench.render import form_errors
+from api.workbench.task_forms import field_paths, leaf_of
+
+# (what to do when it is missing, the question's short name), by field; `kind:field` first.
+_WORDS: dict[str, tuple[str, str]] = {
+    "rag": ("Select how urgent this contact is", "RAG rating"),
+    "review_new_information:rag": ("Select the RAG rating, or keep it", "RAG rating"),
+    "rationale": ("Enter the reasons", "Reasons"),
+    "screening:rationale": ("Enter why you chose this rating", "Reasons for the rating"),
+    "immediate_risk": ("Select whether the child is at immediate risk", "Immediate risk"),
+    "agencies": ("Select at least one agency to ask", "Agencies"),
+    "exploitation.risk": ("Select the child's risk of exploitation", "Exploitation risk"),
+    "exploitation.indicators": ("Select the signs of exploitation", "Signs of exploitation"),
+    "exploitation.other_indicators": ("Enter the other signs", "Other signs"),
+    "exploitation.rationale": ("Enter why you chose this risk level", "Exploitation reasons"),
+    "known_to_agency": ("Select whether they are known to your agency", "Known to your agency"),
+    "information": ("Enter what your records say", "What your records say"),
+    "risk_indicators": ("Enter the risk indicators", "Risk indicators"),
+    "responder_name": ("Enter your name", "Your name"),
+    "outcome": ("Select the decision", "Decision"),
+    "strategy_discussion:outcome": ("Select what the discussion decided", "Decision"),
+    "response": ("Select the response this child needs", "Response"),
+    "lived_experience": ("Describe the child's lived experience", "Lived experience"),
+    "household_considered": ("Enter who in the household you considered", "Household"),
+    "household_not_considered_reason": ("Enter why", "Household not considered"),
+    "exploitation_closure_rationale": ("Enter why no more is needed", "Why no more is needed"),
+    "factors": ("Enter the factors", "Factors"),
+    "held_at": ("Enter when it was held", "When it was held"),
+    "attendees": ("Select who took part", "Who took part"),
+    "visited_at": ("Enter when you visited", "When you visited"),
+    "child_seen": ("Select whether the child was seen", "Child seen"),
+    "seen_alone": ("Select whether the child was seen alone", "Seen alone"),
+    "not_seen_reason": ("Select why the child was not seen", "Why the child was not seen"),
+    "observations": ("Enter what was seen", "What was seen"),
+    "child_words": ("Enter what the child said", "What the child said"),
+}
+
+_MISSING = re.compile(
+    r"^(Field required|List should have at least 1 item.*|String should have at least 1 char.*)$"
+)
+
+
+def task_errors(err: RefusedError, kind: str) -> list[FieldError]:
+    """What to show on the task's form for the API's refusal `err`."""
+    if err.status != 422 or not any("field" in d for d in err.details):
+        return form_errors(err)  # not a field-by-field 422: the message as it is
+    paths = field_paths(kind)
+    shown: list[FieldError] = []
+    for detail in err.details:
+        problem = re.sub(r"^(Value|Assertion) error, ", "", str(detail.get("problem", "")))
+        name = _field(kind, str(detail.get("field", "")), problem, paths)
+        shown.append(FieldError(name, _message(kind, name, problem)))
+    return shown
+
+
+def _field(kind: str, path: str, problem: str, paths: set[str]) -> str:
+    """The form field a problem is about: the one its path names (a whole part's first field),
+    else the one its message names (a rule across fields names the one to change), else none."""
+    parts = [p for p in path.split(".") if p != "body"]
+    for strip in ("result", kind):
+        if parts and parts[0] == strip:
+            parts = parts[1:]
+    name = ".".join(parts)
+    if name in paths:
+        return leaf_of(kind, name)
+    named = [
+        f
+        for f in sorted(paths, key=len, reverse=True)
+        if re.search(rf"(?<![\w.]){re.escape(f)}(?![\w])", problem)
+    ]
+    return named[0] if named else ""
+
+
+def _message(kind: str, name: str, problem: str) -> str:
+    missing = bool(_MISSING.match(problem))
+    words = _WORDS.get(f"{kind}:{name}") or _WORDS.get(name)
+    if words is not None:
+        return words[0] if missing else f"{words[1]}: {problem}"
+    if not name:
+        return problem[:1].upper() + problem[1:]
+    label = name.rsplit(".", 1)[-1].replace("_", " ")
+    label = label[:1].upper() + label[1:]
+    return f"{label} is required" if missing else f"{label}: {problem}"
