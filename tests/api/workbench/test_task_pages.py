@@ -158,6 +158,9 @@ async def test_a_case_from_screening_to_a_visit_through_the_task_pages(live_api:
     async with signed_in(live_api, "pat.practitioner", "practitioner") as pat:
         path = f"/work/tasks/{visit}"
         page = await pat.open(path)
+        await pat.submit(f"{path}/claim", {}, page=page)  # the page's Claim button
+        page = await pat.open(path)
+        assert "You hold this task." in text_of(page) and "Claim this task" not in page
         visited_at = re.search(r'name="visited_at" type="datetime-local" value="([^"]+)"', page)
         assert visited_at is not None  # starts at now
         form = {"visited_at": visited_at.group(1), "child_seen": "no",
@@ -192,7 +195,13 @@ async def test_a_done_task_and_a_stranger_to_it(live_api: LiveApi) -> None:
             and '<form method="post" action="/work/tasks' not in page
         )
         await pat.open("/work/tasks/not-a-task", status=404)
+    check = opened(screened, "agency_check")
+    held = await live_api.client.post(f"/tasks/{check}/claim", headers=staff.agency(Agency.police))
+    assert held.status_code == 200, held.text
+    async with signed_in(live_api, "pc.other", "agency", agency="police") as pc:
+        seen = text_of(await pc.open(f"/work/tasks/{check}"))
+        assert "duty.police holds this task: only they or a manager can complete it" in seen
     async with signed_in(live_api, "hv.example", "agency", agency="health") as hv:
-        page = await hv.open(f"/work/tasks/{opened(screened, 'agency_check')}", status=403)
+        page = await hv.open(f"/work/tasks/{check}", status=403)
         assert "Sam Example" not in text_of(page)
         assert "You do not have access" in text_of(page)
