@@ -117,6 +117,25 @@ async def lift_holds(
         return lifted
 
 
+def _what(counts: dict[str, int]) -> str:
+    """A disposal's counts as the command prints them."""
+    return (
+        f"{counts['entries_deleted']} entries, {counts['people_deleted']} people, "
+        f"{counts['links_deleted']} links, {counts['entities_deleted']} linked entities; "
+        f"{counts['people_kept']} people kept for other cases"
+    )
+
+
+def _counts(result: disposal.Disposal) -> dict[str, int]:
+    return {
+        "entries_deleted": result.entries_deleted,
+        "people_deleted": result.people_deleted,
+        "people_kept": result.people_kept,
+        "links_deleted": result.links_deleted,
+        "entities_deleted": result.entities_deleted,
+    }
+
+
 async def dispose_due(
     conn: Conn,
     schedule: RetentionSchedule,
@@ -128,8 +147,17 @@ async def dispose_due(
     say: Say,
 ) -> str:
     """Dispose of (or with `dry_run`, list) every record due today and not held, one
-    transaction each, saying a line per case; the summary line."""
-    done = held = entries = 0
+    transaction each, then the people and links records disposed of earlier still have,
+    saying a line per case with its counts; the summary line."""
+    done = held = 0
+    total = dict.fromkeys(("entries_deleted", "people_deleted", "people_kept",
+                           "links_deleted", "entities_deleted"), 0)  # fmt: skip
+    disposing: set[UUID] = set()  # a dry run's cases so far, taken as gone for the next ones
+
+    def add(counts: dict[str, int]) -> None:
+        for key, value in counts.items():
+            total[key] += value
+
     async for page in disposal.due_cases(conn, schedule, today):
         for due in page:
             if due.held:
@@ -138,26 +166,51 @@ async def dispose_due(
                 held += 1
                 continue
             if dry_run:
-                say(f"would dispose {due.referral_id}  {due.retention.rule}")
+                counts = (await disposal.would_dispose(conn, due.referral_id, disposing)).counts()
+                disposing.add(due.referral_id)
+                say(f"would dispose {due.referral_id}  {due.retention.rule}  ({_what(counts)})")
                 done += 1
+                add(counts)
                 continue
             async with conn.transaction():
                 result = await disposal.dispose(
                     conn, due.referral_id, schedule, today, actor=actor, at=at
                 )
             if result.outcome is disposal.Outcome.disposed:
-                deleted = result.entries_deleted
-                say(f"disposed      {due.referral_id}  {result.rule}  ({deleted} entries)")
+                counts = _counts(result)
+                say(f"disposed      {due.referral_id}  {result.rule}  ({_what(counts)})")
                 done += 1
-                entries += deleted
+                add(counts)
             elif result.outcome is disposal.Outcome.held:
                 say(f"held          {due.referral_id}  {result.rule}  (hold placed meanwhile)")
                 held += 1
+    earlier = 0
+    for referral_id in await disposal.earlier_remains(conn):
+        if referral_id in disposing:
+            continue
+        if dry_run:
+            counts = (await disposal.would_dispose(conn, referral_id, disposing)).counts()
+            disposing.add(referral_id)
+            say(f"would clear   {referral_id}  disposed of earlier  ({_what(counts)})")
+        else:
+            async with conn.transaction():
+                result = await disposal.dispose_remains(conn, referral_id, actor=actor, at=at)
+            if result.outcome is disposal.Outcome.held:
+                holds = ", ".join(map(str, result.hold_ids))
+                say(f"held          {referral_id}  disposed of earlier  (hold {holds})")
+            if result.outcome is not disposal.Outcome.disposed:
+                continue
+            counts = _counts(result)
+            say(f"cleared       {referral_id}  disposed of earlier  ({_what(counts)})")
+        earlier += 1
+        add(counts)
+    also = f"; and the remains of {earlier} disposed of earlier" if earlier else ""
     if dry_run:
         return (
-            f"dry run: {done} record(s) would be disposed of, {held} due but held; nothing changed"
+            f"dry run: {done} record(s) would be disposed of{also} ({_what(total)}), "
+            f"{held} due but held; nothing changed"
         )
-    return f"disposed of {done} record(s) ({entries} entries), {held} due but held"
+    return f"disposed of {done} record(s){also} ({_what(total)}), {held} due but held"
 
 
 async def reseal_all(conn: Conn, sealer: RecordSealer, batch: int, *, say: Say) -> str:

@@ -180,8 +180,10 @@ def dispose(
 ) -> None:
     """Dispose of every closed case record due under the retention schedule and not held.
 
-    Its entries are deleted, the child's matching data cleared, and an audit row names the
-    referral and the rule applied.
+    Its entries and case links are deleted, the people only disposed cases name (and the places,
+    peer groups and adults of concern no remaining case is linked to) deleted, the child's
+    matching data cleared, and an audit row names the referral, the rule and the counts. Then
+    the people and links that records disposed of earlier still have go the same way.
     """
     settings = _settings()
     now = datetime.now(UTC)

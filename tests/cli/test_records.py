@@ -10,16 +10,23 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from api.auth import StaffRole
 from core.codec import new_key_spec, parse_keys
 from core.sealing import RecordSealer, entry_binding
+from core.settings import Settings
+from domain.people import PersonKind, RelationshipKind
 from store.case_entry import entries_of
 from store.pool import Conn
+from tests.api.conftest import TEST_SECRET, Staff, _api_client
 from tests.cli.commands import frontdoor
 from tests.conftest import TEST_IDENTIFIER_KEY, TEST_PAYLOAD_KEYS
+from tests.store import people_factory as pf
 from tests.store.record_factory import Case, make_case, sealer_for_tests
 
 NHS_KEY = "n" * 64
 MATCH_KEY = "m" * 64
+NOTHING = "0 entries, 0 people, 0 links, 0 linked entities; 0 people kept for other cases"
+TWO_ENTRIES = NOTHING.replace("0 entries", "2 entries", 1)
 
 
 @pytest.fixture
@@ -70,7 +77,7 @@ async def test_a_childs_hold_stops_disposal_of_every_referral_until_lifted(
 
     dry = await _records(env, "dispose", "--dry-run")
     assert f"held          {old.referral_id}  adulthood+3y" in dry
-    assert "dry run: 0 record(s) would be disposed of, 1 due but held; nothing changed" in dry
+    assert f"dry run: 0 record(s) would be disposed of ({NOTHING}), 1 due but held" in dry
 
     lifted = await _records(env, "lift", *hold_ids, "--by", "records.manager")
     assert lifted.count("lifted hold") == 2
@@ -78,8 +85,8 @@ async def test_a_childs_hold_stops_disposal_of_every_referral_until_lifted(
     assert (await _records(env, "holds", "--all")).count("by records.manager") == 2
 
     disposed = await _records(env, "dispose", "--by", "records.officer")
-    assert f"disposed      {old.referral_id}  adulthood+3y  (2 entries)" in disposed
-    assert "disposed of 1 record(s) (2 entries), 0 due but held" in disposed
+    assert f"disposed      {old.referral_id}  adulthood+3y  ({TWO_ENTRIES})" in disposed
+    assert f"disposed of 1 record(s) ({TWO_ENTRIES}), 0 due but held" in disposed
 
     async with pool.acquire() as conn:
         trail = await conn.fetch(
@@ -147,12 +154,64 @@ async def test_a_dry_run_lists_what_is_due_and_changes_nothing(
     assert f"would dispose {due.referral_id}  adulthood+3y" in dry
     assert str(young.referral_id) not in dry and str(still_open.referral_id) not in dry
     assert dry.splitlines()[-1] == (
-        "dry run: 1 record(s) would be disposed of, 0 due but held; nothing changed"
+        f"dry run: 1 record(s) would be disposed of ({TWO_ENTRIES}), 0 due but held; "
+        "nothing changed"
     )
 
-    assert "disposed of 1 record(s) (2 entries)" in await _records(env, "dispose")
+    assert f"disposed of 1 record(s) ({TWO_ENTRIES})" in await _records(env, "dispose")
     again = await _records(env, "dispose")
-    assert again.strip() == "disposed of 0 record(s) (0 entries), 0 due but held"
+    assert again.strip() == f"disposed of 0 record(s) ({NOTHING}), 0 due but held"
+
+
+async def test_dispose_takes_the_childs_people_and_links_and_the_api_no_longer_finds_them(
+    pool: asyncpg.Pool, env: dict[str, str], database_url: str
+) -> None:
+    sealer = sealer_for_tests()
+    async with pool.acquire() as conn:
+        case, live = await make_case(conn, sealer), await make_case(conn, sealer, closed_at=None)
+        r = case.referral_id
+        sam = await pf.person(conn, sealer, "Sam Example", cases=((r, "subject"),))
+        alex = await pf.person(conn, sealer, "Alex Example", cases=((live.referral_id, "subject"),))
+        households = ((r, "household"), (live.referral_id, "household"))
+        mum = await pf.person(conn, sealer, "Jo Example", kind=PersonKind.adult, cases=households)
+        for child in (sam, alex):
+            await pf.relate(conn, mum, child, RelationshipKind.household, r)
+        await pf.link(conn, sealer, r, await pf.place(conn, sealer))
+        await pf.link(conn, sealer, r, await pf.adult(conn, sealer, mum))
+        before = (await _snapshot(conn), await pf.counts(conn))
+
+    dry = await _records(env, "dispose", "--dry-run")
+    async with pool.acquire() as conn:
+        assert (await _snapshot(conn), await pf.counts(conn)) == before
+    what = "2 entries, 1 people, 2 links, 2 linked entities; 1 people kept for other cases"
+    assert f"would dispose {r}  adulthood+3y  ({what})" in dry
+    disposed = await _records(env, "dispose", "--by", "records.officer")
+    assert f"disposed      {r}  adulthood+3y  ({what})" in disposed
+    assert f"disposed of 1 record(s) ({what}), 0 due but held" in disposed
+
+    settings = Settings(
+        database_url=database_url, temporal_address="127.0.0.1:1", auth_secret=TEST_SECRET,
+        payload_keys=TEST_PAYLOAD_KEYS, dev_mode=True,
+    )  # fmt: skip
+    staff = Staff(settings)
+    officer = staff.headers("rita.records", StaffRole.records_officer)
+    async with _api_client(settings) as api:
+        gone = await api.get(f"/people/{sam}", headers=staff.practitioner)
+        kept = await api.get(f"/people/{mum}", headers=staff.practitioner)
+        found = await api.post(
+            "/people/search",
+            json={"name": "Sam Example", "date_of_birth": "2012-03-04", "nhs_number": "9434765919"},
+            headers=staff.practitioner,
+        )
+        export = await api.get(f"/referrals/{r}/subject-access", headers=officer)
+
+    assert gone.status_code == 404, gone.text
+    assert kept.status_code == 200, kept.text
+    assert [c["referral_id"] for c in kept.json()["person"]["cases"]] == [str(live.referral_id)]
+    assert kept.json()["relatives"] == [{"person_id": str(alex), "kind": "household"}]
+    assert found.status_code == 200
+    assert str(sam) not in found.text
+    assert export.status_code == 410 and export.json()["error"]["code"] == "disposed"
 
 
 async def _opened(conn: Conn, sealer: RecordSealer, cases: list[Case]) -> dict[str, object]:

@@ -115,6 +115,10 @@ async def test_disposal_deletes_the_entries_clears_the_child_and_audits_the_rule
         "referral_id": str(case.referral_id),
         "rule": "adulthood+3y",
         "entries_deleted": 3,
+        "people_deleted": 0,
+        "people_kept": 0,
+        "links_deleted": 0,
+        "entities_deleted": 0,
     }
     # Nothing about the child: no identifier, no birthday or date it implies, no entry text.
     for personal in (NHS_KEY, MATCH_KEY, "2013", "2016", "referrer said"):

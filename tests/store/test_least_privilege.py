@@ -15,11 +15,13 @@ import pytest
 
 from core.sealing import entry_binding
 from domain.audit import AuditEvent
+from domain.people import PersonKind
 from domain.retention import RetentionSchedule
 from store import case_entry, disposal
 from store.access_event import case_accesses, record_access
 from store.audit_event import insert_audit_event, list_audit_events
 from store.roles import APP_ROLE, ensure_app_login, login_user, too_privileged, with_login
+from tests.store import people_factory as pf
 from tests.store.record_factory import make_case, sealer_for_tests
 
 
@@ -66,6 +68,9 @@ async def _access(conn: asyncpg.Connection, referral_id: uuid.UUID) -> None:
         "DROP TABLE notification",
         "CREATE TABLE loot (x text)",
         "SELECT * FROM schema_migration",
+        "UPDATE person_match SET score = 1",
+        "UPDATE place SET kind = 'park'",
+        "DELETE FROM person_access",
     ],
 )
 async def test_the_app_role_cannot_undo_the_audit_or_the_schema(
@@ -99,6 +104,15 @@ async def test_the_app_role_does_its_normal_writes(app_conn: asyncpg.Connection)
         "screening/done"
     ]
 
+    # The child's people and links, which disposal deletes too.
+    child = await pf.person(app_conn, sealer, "Sam Example", cases=((case.referral_id, "subject"),))
+    adult = await pf.person(app_conn, sealer, "Jo Example", kind=PersonKind.adult,
+                            cases=((case.referral_id, "household"),))  # fmt: skip
+    await pf.decide(app_conn, child, adult)
+    await pf.link(app_conn, sealer, case.referral_id, await pf.adult(app_conn, sealer, adult))
+    await pf.link(app_conn, sealer, case.referral_id, await pf.place(app_conn, sealer))
+    await pf.link(app_conn, sealer, case.referral_id, await pf.peer_group(app_conn, sealer))
+
     # Re-sealing (after a key rotation) rewrites a body; disposal deletes the entries.
     [entry, *_] = await app_conn.fetch(
         "SELECT entry_id FROM case_entry WHERE referral_id = $1", case.referral_id
@@ -114,6 +128,8 @@ async def test_the_app_role_does_its_normal_writes(app_conn: asyncpg.Connection)
             actor="records.officer", at=datetime.now(UTC),
         )  # fmt: skip
     assert done.outcome is disposal.Outcome.disposed and done.entries_deleted == 2
+    assert (done.people_deleted, done.links_deleted, done.entities_deleted) == (2, 3, 3)
+    assert await pf.counts(app_conn) == dict.fromkeys(await pf.counts(app_conn), 0)
     # ... but outside those, the case record stays append-only for the app too.
     other = await make_case(app_conn, sealer)
     with pytest.raises(asyncpg.RaiseError, match="case_entry"):
