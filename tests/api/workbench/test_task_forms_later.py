@@ -17,7 +17,14 @@ from api.models.tasks import CompleteTask
 from api.pages import templates
 from api.workbench.forms import body_of, field_errors, field_id, local_input
 from api.workbench.render import val, vals
-from domain.exploitation import ExploitationRisk, MaceActionResult, MaceResult, NrmResult, NrmRoute
+from domain.exploitation import (
+    MACE_INVITEES,
+    ExploitationRisk,
+    MaceActionResult,
+    MaceResult,
+    NrmResult,
+    NrmRoute,
+)
 from domain.steps import DecisionOutcome, StrategyOutcome
 from domain.tasks import (
     AcknowledgementResult,
@@ -239,7 +246,7 @@ def test_the_referrer_to_contact_and_the_action_due_are_shown() -> None:
     assert "Sam Teacher" in feedback and "Assessment" in feedback
     action = render(TaskKind.mace_action, detail=detail)
     rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", action, re.S)
-    assert "Warning notice" in rows[1] and "This task" in rows[1]
+    assert "Warning notice" in rows[1] and "This task" in rows[1] and "6 March 2026" in rows[1]
     assert "School plan" in rows[2] and "Another task" in rows[2]
 
 
@@ -304,3 +311,10 @@ def test_what_a_blank_form_is_refused_for_lands_on_its_fields(kind: TaskKind) ->
     names = {e.name for e in field_errors(details, strip=("result", kind.value))}
     ids = fields_of(render(kind)).ids
     assert names and all(field_id(name) in ids for name in names), names
+
+
+def test_the_mace_form_offers_the_agencies_invited() -> None:
+    """The attendees' checkboxes are the agencies the workflow invites, in its order."""
+    form = fields_of(render(TaskKind.mace))
+    offered = [c["value"] for c in form.controls if c["name"] == "attendees" and c.get("type")]
+    assert tuple(offered) == MACE_INVITEES
