@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from api.workbench.managers_text import label, when
+from api.workbench.managers_text import day, label, when
 
 KINDS: dict[str, str] = {
     "screening": "Screening",
@@ -154,6 +154,7 @@ def short(referral_id: Any) -> str:
 
 TEXT = {
     "when": when,
+    "day": day,
     "label": label,
     "kind_text": kind_text,
     "agency_text": agency_text,

@@ -159,6 +159,23 @@ def _table(html: str) -> str:
     return found.group(0) if found else ""
 
 
+async def test_the_inbox_pages_through_many_tasks(live_api: LiveApi) -> None:
+    now = datetime.now(UTC)
+    async with live_api.pool.acquire() as conn:
+        rows = Rows(conn)
+        case = await rows.referral(now - timedelta(days=1), stage="visit")
+        ids = [str(await rows.task(case, "visit", now + timedelta(hours=1 + n))) for n in range(27)]
+    async with signed_in(live_api, "pat.practitioner", "practitioner") as pat:
+        first = await inbox(pat, "?kind=visit")
+        assert all(row(first, t) for t in ids[:25]) and not row(first, ids[25])
+        assert 'id="previous-page"' not in first
+        assert 'href="/work?kind=visit&amp;page=2"' in first
+        second = await inbox(pat, "?kind=visit&page=2")
+        assert row(second, ids[25]) and row(second, ids[26]) and not row(second, ids[0])
+        assert 'id="next-page"' not in second and 'href="/work?kind=visit"' in second
+        assert "page 2" in text_of(second)
+
+
 async def test_staff_who_work_no_tasks_are_sent_where_their_work_is(live_api: LiveApi) -> None:
     async with signed_in(live_api, "aud.one", "auditor") as auditor:
         sent = await auditor.client.get("/work")
