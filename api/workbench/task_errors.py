@@ -53,6 +53,18 @@ _MISSING = re.compile(
     r"^(Field required|List should have at least 1 item.*|String should have at least 1 char.*)$"
 )
 
+# The field a rule across fields is shown beside, when its message names no field (the start of
+# the API's message -> the field to change).
+_RULES: dict[str, str] = {
+    "a child at immediate risk is rated red": "rag",
+    "each agency can be asked only once": "agencies",
+    "each indicator can be named only once": "exploitation.indicators",
+    "a strategy discussion needs": "attendees",
+    "a child who was not seen cannot have been seen alone": "seen_alone",
+    "step_down is a referral's response": "outcome",
+}
+_FEWER = re.compile(r"^List should have at least ([2-9]|\d\d+) items")
+
 
 def task_errors(err: RefusedError, kind: str) -> list[FieldError]:
     """What to show on the task's form for the API's refusal `err`."""
@@ -82,13 +94,19 @@ def _field(kind: str, path: str, problem: str, paths: set[str]) -> str:
         for f in sorted(paths, key=len, reverse=True)
         if re.search(rf"(?<![\w.]){re.escape(f)}(?![\w])", problem)
     ]
-    return named[0] if named else ""
+    if named:
+        return named[0]
+    ruled = next((f for start, f in _RULES.items() if problem.startswith(start)), "")
+    return ruled if ruled in paths else ""
 
 
 def _message(kind: str, name: str, problem: str) -> str:
     missing = bool(_MISSING.match(problem))
     words = _WORDS.get(f"{kind}:{name}") or _WORDS.get(name)
     if words is not None:
+        fewer = _FEWER.match(problem)
+        if fewer:
+            return f"{words[1]}: give at least {fewer.group(1)}"
         return words[0] if missing else f"{words[1]}: {problem}"
     if not name:
         return problem[:1].upper() + problem[1:]

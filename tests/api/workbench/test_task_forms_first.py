@@ -157,16 +157,22 @@ def test_the_api_refusal_in_the_form_s_words() -> None:
         {"field": "result.screening.exploitation", "problem": "Field required"},
         {"field": "result.screening.agencies", "problem": "List should have at least 1 item "
          "after validation, not 0"},
-        {"field": "result.screening", "problem": "Value error, a child at immediate risk is "
-         "rated red"},
     ])  # fmt: skip
     shown = {e.name: e.text for e in task_errors(refusal, "screening")}
     assert shown == {
         "rag": "Select how urgent this contact is",
         "exploitation.risk": "Select the child's risk of exploitation",
         "agencies": "Select at least one agency to ask",
-        "": "A child at immediate risk is rated red",
     }
+    across = RefusedError(422, "invalid_request", "", [
+        {"field": "result.screening", "problem": "Value error, a child at immediate risk is "
+         "rated red"},
+        {"field": "result.screening", "problem": "Value error, something else"},
+    ])  # fmt: skip
+    assert [(e.name, e.text) for e in task_errors(across, "screening")] == [
+        ("rag", "RAG rating: a child at immediate risk is rated red"),
+        ("", "Something else"),
+    ]
     busy = task_errors(RefusedError(409, "conflict", "task t1 is held by sam", []), "visit")
     assert [(e.name, e.text) for e in busy] == [("", "task t1 is held by sam")]
 
