@@ -146,7 +146,10 @@ def _result(result: dict[str, Any]) -> str:
     for code in _CODES:
         if isinstance(result.get(code), str):
             value = str(result[code])
-            parts.append(f"{label(code)}: {value.upper() if code == 'rag' else label(value)}")
+            if code == "rag":
+                parts.append(f"RAG {value.upper()}")
+            else:
+                parts.append(f"{label(code)}: {label(value)}")
     if isinstance(result.get("known_to_agency"), bool):
         parts.append("known to the agency" if result["known_to_agency"] else "not known")
     if isinstance(result.get("child_seen"), bool):

@@ -2,16 +2,22 @@
 child, the stage, the deadlines with what is met and the time left, the tasks with links to the
 open ones, and the chronology; new information added through its form shows on it (a blank
 field's error beside the field, 429 as 'wait and try again' with what was typed kept); a partner
-gets the API's refusal; a form without the CSRF token is refused."""
+gets the API's refusal; a form without the CSRF token is refused; and the inbox and the case
+page in Chromium, checked with axe-core."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import pytest
+from playwright.async_api import expect
 
 from domain.tasks import Agency
 from tests.api.conftest import LiveApi
 from tests.api.driver import DEFAULT_RESULTS, complete, task
 from tests.api.test_tasks import take_in
+from tests.api.workbench.browser import Visits, chromium, sign_in
 from tests.api.workbench.pages import signed_in, text_of
 
 
@@ -63,7 +69,7 @@ async def test_the_case_page_after_screening(live_api: LiveApi) -> None:
 
         chronology = text_of(section(html, "chronology"))
         assert "Contact received" in chronology
-        assert "Recorded Screening; Rag: AMBER" in chronology
+        assert "Recorded Screening; RAG AMBER" in chronology
         assert "checks asked of Police, Health" in chronology
         assert "Task opened Agency check (police)" in chronology
         assert 'id="no-escalations"' in html and 'id="no-siblings"' in html
@@ -134,3 +140,43 @@ async def test_a_partner_cannot_add_to_a_case_through_its_page(live_api: LiveApi
             data={"csrf": token.group(1), "source": "health", "text": "We know them."},
         )
         assert refused.status_code == 404  # not asked about this case: the API's answer
+
+
+@pytest.mark.timeout(300)
+async def test_the_inbox_and_the_case_page_in_a_browser_pass_axe(
+    served_api: str, live_api: LiveApi, tmp_path: Path
+) -> None:
+    referral_id, checks = await screened_case(live_api)
+    visits = Visits(tmp_path)
+    async with chromium() as browser:
+        pat = await sign_in(browser, served_api, "pat.practitioner", "practitioner")
+        await expect(pat.get_by_role("heading", level=1)).to_have_text("My work and my team's work")
+        await visits.check(pat, "inbox")
+        await pat.get_by_role("button", name="Claim acknowledge the referrer task").click()
+        await expect(pat.locator("#notice")).to_contain_text("You hold the acknowledge")
+        await pat.get_by_label("Tasks I hold").check()
+        await pat.get_by_role("button", name="Apply filters").click()
+        await expect(pat.locator("#tasks")).to_contain_text("pat.practitioner (you)")
+        await visits.check(pat, "inbox-mine")
+
+        await pat.get_by_role("link", name=f"Case {referral_id[:8]}").first.click()
+        await expect(pat.get_by_role("heading", level=1)).to_have_text("Sam Example")
+        await visits.check(pat, "case")
+        await pat.get_by_label("Who it came from").fill("school")
+        await pat.get_by_role("button", name="Add the information").click()
+        await expect(pat.locator("#error-summary")).to_contain_text("Text is required")
+        await visits.check(pat, "case-errors")
+        await pat.get_by_label("What they said").fill("New bruising seen at school.")
+        await pat.get_by_role("button", name="Add the information").click()
+        await expect(pat.locator("#information-received")).to_contain_text("New bruising")
+
+        mo = await sign_in(browser, served_api, "mo.manager", "manager")
+        await mo.get_by_label("Give to (user ID): agency check (police)").fill("nobody.known")
+        await mo.get_by_role("button", name="Assign agency check (police)").click()
+        await expect(mo.locator("#error-summary")).to_contain_text("not a member of staff")
+        await visits.check(mo, "inbox-assign-error")
+
+        police = await sign_in(browser, served_api, "duty.police", "agency", agency="police")
+        await expect(police.locator(f"#task-{checks['police']}")).to_contain_text("Agency check")
+        await visits.check(police, "inbox-partner")
+    assert visits.blocking() == []
