@@ -259,7 +259,7 @@ def notice(kind: str, before: str | None, answer: dict[str, Any]) -> str:
     where = STAGE_LABELS.get(stage, words(stage))
     if stage != before:
         return f"{what}: the case moved to {where}"
-    return f"{what}: the case is still at {where}"
+    return f"{what}: the case is at {where}"
 
 
 def when_text(value: str | datetime | None) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from api.workbench.forms import field_id
 from domain.tasks import Agency
 from tests.api.conftest import LiveApi
-from tests.api.driver import Json, complete, opened, task
+from tests.api.driver import Json, complete, task
 from tests.api.test_referrals import intake_body
 from tests.api.workbench.pages import signed_in, text_of
 from tests.workflows.driver import LIVED_EXPERIENCE
@@ -184,18 +184,29 @@ async def test_a_done_task_and_a_stranger_to_it(live_api: LiveApi) -> None:
         "/referrals", json=intake_body(), headers=staff.practitioner
     )
     screening = created.json()["screening_task_id"]
-    screened = await complete(live_api, staff.practitioner, screening, {
-        "kind": "screening", "rag": "green", "rationale": "Checks needed.",
-        "agencies": ["police"], "exploitation": {"risk": "none", "rationale": "None seen."},
-    })  # fmt: skip
+    form = {"rag": "green", "rationale": "Checks needed.", "agencies": "police",
+            "immediate_risk": "no", "exploitation.risk": "none",
+            "exploitation.rationale": "None seen."}  # fmt: skip
     async with signed_in(live_api, "pat.practitioner", "practitioner") as pat:
-        page = await pat.open(f"/work/tasks/{screening}")
-        assert (
-            "This task is completed" in text_of(page)
-            and '<form method="post" action="/work/tasks' not in page
-        )
+        path = f"/work/tasks/{screening}"
+        form_page = await pat.open(path)
+        first_answer = await pat.submit(path, form, page=form_page)
+        # Sent again (a double click, a retry): the same key, applied once, the same answer.
+        again = await pat.submit(path, form, page=form_page)
+        for answer in (first_answer, again):
+            assert "Screening recorded: the case" in unquote(answer.headers["location"])
+        page = await pat.open(path)
+        assert "This task is completed" in text_of(page)
+        assert 'action="/work/tasks' not in page
+        # The same answer sent as a new submission: the API's refusal, on the page.
+        refused = await pat.submit(path, {**form, "idempotency_key": "another"}, page=form_page,
+                                   status=409)  # fmt: skip
+        assert "There is a problem" in text_of(refused.text)
+        assert "already completed" in text_of(refused.text)
         await pat.open("/work/tasks/not-a-task", status=404)
-    check = opened(screened, "agency_check")
+    case = await _case(live_api, str(created.json()["referral_id"]))
+    assert [t["kind"] for t in case["tasks"]].count("agency_check") == 1
+    check = next(t["task_id"] for t in case["tasks"] if t["kind"] == "agency_check")
     held = await live_api.client.post(f"/tasks/{check}/claim", headers=staff.agency(Agency.police))
     assert held.status_code == 200, held.text
     async with signed_in(live_api, "pc.other", "agency", agency="police") as pc:
