@@ -39,7 +39,9 @@ def deadline_rows(case: dict[str, Any], now: datetime) -> list[DeadlineRow]:
     rows: list[tuple[datetime, DeadlineRow]] = []
     for deadline, due in (case.get("deadlines") or {}).items():
         due_at = instant(due)
-        met = milestones.get(_MET_BY.get(deadline, ""))
+        met = milestones.get(_MET_BY.get(deadline, "")) or (
+            _checks_back(case) if deadline == "checks" else None
+        )
         if met:
             late = instant(met) > due_at
             state = f"Met {'late ' if late else ''}on {when(met)}"
@@ -49,6 +51,20 @@ def deadline_rows(case: dict[str, Any], now: datetime) -> list[DeadlineRow]:
             late, state = due_at <= now, time_left(due_at, now)
         rows.append((due_at, DeadlineRow(deadline_text(deadline), when(due_at), state, late)))
     return [row for _, row in sorted(rows, key=lambda r: r[0])]
+
+
+def _checks_back(case: dict[str, Any]) -> str | None:
+    """When the last agency check came back, once none is open (the checks deadline has no
+    milestone of its own)."""
+    checks = [
+        t
+        for t in case.get("tasks") or []
+        if t.get("kind") == "agency_check" and t.get("status") != "superseded"
+    ]
+    if not checks or any(t.get("status") == "open" for t in checks):
+        return None
+    done = [instant(t["completed_at"]) for t in checks if t.get("completed_at")]
+    return max(done).isoformat() if done else None
 
 
 @dataclass(frozen=True)
