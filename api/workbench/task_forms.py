@@ -40,6 +40,28 @@ KIND_LABELS: dict[str, str] = {
     "nrm_referral": "NRM referral",
 }
 
+# The heading over each kind's form on the task page: what the person records, in words (MACE
+# and NRM in capitals, the referrer's acknowledgement as what happened). The page shows it as
+# `label_of("TaskForm", kind)`.
+FORM_HEADINGS: dict[str, str] = {
+    "screening": "Record the screening",
+    "agency_check": "Record your agency's check",
+    "decision": "Record the MASH decision",
+    "referral_decision": "Record the referral decision",
+    "strategy_discussion": "Record the strategy discussion",
+    "visit": "Record the visit",
+    "police_welfare_check": "Record the police welfare check",
+    "review_new_information": "Record the review of the new information",
+    "acknowledgement": "Record how the referrer was acknowledged",
+    "referrer_feedback": "Record how the referrer was told the outcome",
+    "handover": "Record the handover to the receiving team",
+    "assessment_completed": "Record the completed assessment",
+    "child_protection_conference": "Record the section 47 enquiry and conference",
+    "mace": "Record the MACE discussion",
+    "mace_action": "Record the MACE disruption action",
+    "nrm_referral": "Record the NRM referral",
+}
+
 STAGE_LABELS: dict[str, str] = {
     "screening": "screening",
     "checks": "agency checks",
@@ -190,9 +212,11 @@ def choices() -> dict[str, list[tuple[str, str]]]:
 
 
 def label_of(enum: str, value: str | None) -> str:
-    """A code's words (as the forms offer it)."""
+    """A code's words (as the forms offer it); for "TaskForm", a kind's form heading."""
     if value is None:
         return ""
+    if enum == "TaskForm":
+        return FORM_HEADINGS.get(str(value), f"Record the {words(str(value)).lower()}")
     return dict(_choices().get(enum, ())).get(value, words(str(value)))
 
 

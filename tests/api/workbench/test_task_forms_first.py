@@ -6,6 +6,7 @@ GOV.UK error messages beside the field they name."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -18,7 +19,17 @@ from api.workbench.calls import RefusedError
 from api.workbench.forms import body_of, field_id, local_input
 from api.workbench.render import val, vals
 from api.workbench.task_errors import task_errors
-from api.workbench.task_forms import choices, field_paths, notice, result_model, result_models
+from api.workbench.task_forms import (
+    FORM_HEADINGS,
+    KIND_LABELS,
+    choices,
+    field_paths,
+    label_of,
+    notice,
+    result_model,
+    result_models,
+)
+from domain.tasks import TaskKind
 
 KINDS = (
     "screening",
@@ -182,3 +193,24 @@ def test_what_the_person_is_told_once_the_task_is_done() -> None:
     assert moved == "Screening recorded: the case moved to agency checks"
     assert notice("decision", "decision", {"stage": "closed"}).endswith("the case is closed")
     assert "thank you" in notice("agency_check", None, {"stage": "checks"})
+
+
+def test_every_kind_of_task_has_a_form_heading_with_its_acronyms_in_capitals() -> None:
+    """The heading over a task's form says what is recorded, in words: "Record the MACE
+    discussion", never "Record the mace discussion" or "Record the acknowledge the referrer"."""
+    assert set(FORM_HEADINGS) == {kind.value for kind in TaskKind}
+    acronyms = {w for label in KIND_LABELS.values() for w in label.split() if w.isupper()}
+    assert {"MACE", "NRM", "MASH"} <= acronyms
+    for kind in TaskKind:
+        heading = label_of("TaskForm", kind.value)
+        assert heading == FORM_HEADINGS[kind.value]
+        assert heading.startswith("Record ") and heading[7:8].islower(), heading
+        for acronym in acronyms:
+            spelt = re.findall(rf"\b{acronym}\b", heading, re.I)
+            assert all(w == acronym for w in spelt), heading
+        # A label that is an instruction ("Acknowledge the referrer") is not made a noun.
+        assert not re.search(r"Record the (acknowledge|tell)\b", heading), heading
+    assert label_of("TaskForm", "mace") == "Record the MACE discussion"
+    assert label_of("TaskForm", "nrm_referral") == "Record the NRM referral"
+    assert label_of("TaskForm", "decision") == "Record the MASH decision"
+    assert label_of("TaskForm", "acknowledgement") == "Record how the referrer was acknowledged"
