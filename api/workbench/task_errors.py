@@ -47,6 +47,36 @@ _WORDS: dict[str, tuple[str, str]] = {
     "not_seen_reason": ("Select why the child was not seen", "Why the child was not seen"),
     "observations": ("Enter what was seen", "What was seen"),
     "child_words": ("Enter what the child said", "What the child said"),
+    # The referrer loop, the handover, the assessment and the conference.
+    "method": ("Select how you reached the referrer", "How you reached the referrer"),
+    "acknowledged_at": ("Enter when you let the referrer know", "When you let them know"),
+    "told_at": ("Enter when you told the referrer", "When you told them"),
+    "accepted_at": ("Enter when the receiving team accepted the case", "When it was accepted"),
+    "receiving_team": ("Enter the team that accepted the case", "Receiving team"),
+    "completed_at": ("Enter when the assessment was completed", "When it was completed"),
+    "assessment_completed:outcome": ("Select what the assessment concluded", "Conclusion"),
+    "summary": ("Enter a summary of the assessment", "Summary of the assessment"),
+    "section_47_outcome": ("Select what the enquiry found", "What the enquiry found"),
+    "conference_outcome": ("Select what the conference decided", "What the conference decided"),
+    "child_protection_conference:held_at": (
+        "Enter when the conference was held",
+        "When the conference was held",
+    ),
+    # MACE, its disruption actions (one group per action: `actions.*.` any group) and the NRM.
+    "mace:held_at": ("Enter when the MACE discussion was held", "When it was held"),
+    "mace:risk": ("Select the child's risk of exploitation now", "Exploitation risk"),
+    "plan": ("Enter the plan the agencies agreed", "The plan"),
+    "actions.*.action": ("Enter what will be done", "What will be done"),
+    "actions.*.owner": ("Enter who owns the action", "Who owns it"),
+    "actions.*.due_on": ("Enter the date the action is to be done by", "Done by"),
+    "review_on": ("Enter when the MACE will review the plan", "Review date"),
+    "done": ("Select whether the action was done", "Action done"),
+    "done_on": ("Enter when the action was done", "When it was done"),
+    "mace_action:note": ("Enter what was done, or why it could not be done", "Notes"),
+    "route": ("Select what was made", "What was made"),
+    "made_at": ("Enter when it was made", "When it was made"),
+    "reference": ("Enter the reference the Home Office gave", "Reference"),
+    "made_by": ("Enter the name of who made it", "Who made it"),
 }
 
 _MISSING = re.compile(
@@ -63,7 +93,12 @@ _RULES: dict[str, str] = {
     "a child who was not seen cannot have been seen alone": "seen_alone",
     "step_down is a referral's response": "outcome",
 }
-_FEWER = re.compile(r"^List should have at least ([2-9]|\d\d+) items")
+# Pydantic's sizes in words: too few or too many in a list, too long a text.
+_SIZES = (
+    (re.compile(r"^List should have at least ([2-9]|\d\d+) items"), "give at least {}"),
+    (re.compile(r"^List should have at most (\d+) items?"), "give at most {}"),
+    (re.compile(r"^String should have at most (\d+) characters?"), "use {} characters or fewer"),
+)
 
 
 def task_errors(err: RefusedError, kind: str) -> list[FieldError]:
@@ -101,15 +136,27 @@ def _field(kind: str, path: str, problem: str, paths: set[str]) -> str:
 
 
 def _message(kind: str, name: str, problem: str) -> str:
-    missing = bool(_MISSING.match(problem))
-    words = _WORDS.get(f"{kind}:{name}") or _WORDS.get(name)
+    # A rule asking for a field ("give done_on for an action that was done") is a missing answer.
+    missing = bool(_MISSING.match(problem)) or bool(name and problem.startswith(f"give {name} "))
+    problem = _sized(problem)
+    words = (
+        _WORDS.get(f"{kind}:{name}")
+        or _WORDS.get(name)
+        or _WORDS.get(re.sub(r"\.\d+\.", ".*.", name))
+    )
     if words is not None:
-        fewer = _FEWER.match(problem)
-        if fewer:
-            return f"{words[1]}: give at least {fewer.group(1)}"
         return words[0] if missing else f"{words[1]}: {problem}"
     if not name:
         return problem[:1].upper() + problem[1:]
     label = name.rsplit(".", 1)[-1].replace("_", " ")
     label = label[:1].upper() + label[1:]
     return f"{label} is required" if missing else f"{label}: {problem}"
+
+
+def _sized(problem: str) -> str:
+    """Pydantic's message on a size in words ("give at least 3"), any other as it is."""
+    for pattern, text in _SIZES:
+        found = pattern.match(problem)
+        if found:
+            return text.format(found.group(1))
+    return problem

@@ -15,8 +15,10 @@ from pydantic import BaseModel, ValidationError
 
 from api.models.tasks import CompleteTask
 from api.pages import templates
+from api.workbench.calls import RefusedError
 from api.workbench.forms import body_of, field_errors, field_id, local_input
 from api.workbench.render import val, vals
+from api.workbench.task_errors import task_errors
 from domain.exploitation import (
     MACE_INVITEES,
     ExploitationRisk,
@@ -318,3 +320,103 @@ def test_the_mace_form_offers_the_agencies_invited() -> None:
     form = fields_of(render(TaskKind.mace))
     offered = [c["value"] for c in form.controls if c["name"] == "attendees" and c.get("type")]
     assert tuple(offered) == MACE_INVITEES
+
+
+BLANK: dict[TaskKind, dict[str, str]] = {
+    TaskKind.acknowledgement: {
+        "method": "Select how you reached the referrer",
+        "acknowledged_at": "Enter when you let the referrer know",
+    },
+    TaskKind.referrer_feedback: {
+        "method": "Select how you reached the referrer",
+        "told_at": "Enter when you told the referrer",
+    },
+    TaskKind.handover: {
+        "accepted_at": "Enter when the receiving team accepted the case",
+        "receiving_team": "Enter the team that accepted the case",
+    },
+    TaskKind.assessment_completed: {
+        "completed_at": "Enter when the assessment was completed",
+        "outcome": "Select what the assessment concluded",
+        "summary": "Enter a summary of the assessment",
+    },
+    TaskKind.child_protection_conference: {
+        "section_47_outcome": "Select what the enquiry found",
+        "rationale": "Enter the reasons",
+    },
+    TaskKind.mace: {
+        "held_at": "Enter when the MACE discussion was held",
+        "attendees": "Who took part: give at least 2",
+        "risk": "Select the child's risk of exploitation now",
+        "plan": "Enter the plan the agencies agreed",
+        "review_on": "Enter when the MACE will review the plan",
+    },
+    TaskKind.mace_action: {
+        "done": "Select whether the action was done",
+        "note": "Enter what was done, or why it could not be done",
+    },
+    TaskKind.nrm_referral: {
+        "route": "Select what was made",
+        "made_at": "Enter when it was made",
+        "reference": "Enter the reference the Home Office gave",
+        "made_by": "Enter the name of who made it",
+    },
+}
+
+
+def refused_for(kind: TaskKind, form: dict[str, list[str]]) -> dict[str, str]:
+    """What the task page shows beside each field for the API's 422 on `form`."""
+    model = FORMS[kind]
+    with pytest.raises(ValidationError) as refused:
+        CompleteTask.model_validate({"result": body_of(model, form)})
+    details = [
+        {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+        for e in refused.value.errors()
+    ]
+    err = RefusedError(422, "invalid_request", "the request is invalid", details)
+    return {e.name: e.text for e in task_errors(err, kind.value)}
+
+
+@pytest.mark.parametrize("kind", list(FORMS), ids=str)
+def test_a_blank_form_is_refused_in_the_forms_own_words(kind: TaskKind) -> None:
+    assert refused_for(kind, {}) == BLANK[kind]
+
+
+def test_the_words_depend_on_the_kind_and_on_the_rule() -> None:
+    # A decision's outcome is still the decision; an assessment's is what it concluded.
+    decision = task_errors(
+        RefusedError(422, "invalid_request", "", [
+            {"field": "result.decision.outcome", "problem": "Field required"},
+        ]), "decision",
+    )  # fmt: skip
+    assert [(e.name, e.text) for e in decision] == [("outcome", "Select the decision")]
+    # An action done needs its date: asked for as a missing answer beside the date.
+    done = {"done": ["yes"], "note": ["Served."]}
+    assert refused_for(TaskKind.mace_action, done) == {"done_on": "Enter when the action was done"}
+    # A disruption action half filled in: the missing parts beside that action's fields.
+    mace = {**FILLED[TaskKind.mace], "held_at": [NOW], "actions.1.action": ["School plan"]}
+    assert refused_for(TaskKind.mace, mace) == {
+        "actions.1.owner": "Enter who owns the action",
+        "actions.1.due_on": "Enter the date the action is to be done by",
+    }
+
+
+def test_pydantic_sizes_are_said_in_words() -> None:
+    err = RefusedError(422, "invalid_request", "", [
+        {"field": "result.mace.attendees", "problem": "List should have at least 2 items after "
+         "validation, not 1"},
+        {"field": "result.acknowledgement.note", "problem": "String should have at most 2000 "
+         "characters"},
+        {"field": "result.mace.actions", "problem": "List should have at most 30 items after "
+         "validation, not 31"},
+        {"field": "result.mace", "problem": "List should have at least 4 items after validation, "
+         "not 0"},
+    ])  # fmt: skip
+    shown = [(e.name, e.text) for e in task_errors(err, "mace")]
+    assert shown[0] == ("attendees", "Who took part: give at least 2")
+    assert shown[2] == ("actions", "Actions: give at most 30")
+    assert shown[3] == ("", "Give at least 4")
+    note = task_errors(
+        RefusedError(422, "invalid_request", "", err.details[1:2]), "acknowledgement"
+    )
+    assert [(e.name, e.text) for e in note] == [("note", "Note: use 2000 characters or fewer")]
