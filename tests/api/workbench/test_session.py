@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import httpx
 
 from tests.api.conftest import LiveApi
 from tests.api.workbench.pages import hidden, signed_in, text_of
+
+WORKBENCH = Path(__file__).parents[3] / "api" / "workbench"
 
 
 async def test_signing_in_sets_a_site_wide_http_only_strict_cookie_and_goes_where_asked(
@@ -87,3 +92,28 @@ async def _layout_page(client: httpx.AsyncClient) -> str:
     assert page.status_code == 404 and "Page not found" in page.text
     assert 'action="/sign-out"' in page.text, page.text[:500]
     return page.text
+
+
+async def test_every_form_of_the_workbench_needs_the_sessions_csrf_token(
+    live_api: LiveApi,
+) -> None:
+    """Each POST under /work, sent by a signed-in browser without the token or with another
+    session's, is refused with 403 before anything is done."""
+    posts = sorted(
+        path
+        for module in WORKBENCH.glob("*.py")
+        for path in re.findall(r'@router\.post\(\s*"(/work[^"]*)"', module.read_text())
+    )
+    assert len(posts) >= 9, posts  # intake, its check, tasks, claim, release, assign, case, audits
+    some_id = "0b6f9f5e-8a4c-4d0e-9a55-6d6f1f3a2b10"
+    async with (
+        signed_in(live_api, "mo.manager", "manager") as manager,
+        signed_in(live_api, "pat.practitioner", "practitioner") as other,
+    ):
+        other_token = hidden(await other.open("/work"), "csrf")
+        for path in posts:
+            address = re.sub(r"\{[^}]+\}", some_id, path)
+            for sent in ({}, {"csrf": other_token}):
+                answer = await manager.client.post(address, data={**sent, "text": "x"})
+                assert answer.status_code == 403, (path, sent, answer.status_code)
+                assert "came from another site" in text_of(answer.text)
