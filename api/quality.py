@@ -73,11 +73,14 @@ def action_view(action: StoredAction, today: date | None = None) -> m.ActionView
     )  # fmt: skip
 
 
-async def draw(pool: asyncpg.Pool, user: User, body: m.DrawSample) -> m.SampleView:
+async def draw(
+    pool: asyncpg.Pool, user: User, body: m.DrawSample, *, sample_id: UUID | None = None
+) -> m.SampleView:
     """Draw the month's sample from the recorded (or a new) seed and assign every case to an
-    auditor who did not work it; all or nothing."""
+    auditor who did not work it; all or nothing. `sample_id` (the caller's Idempotency-Key's
+    own) makes a second draw of it fail on the sample's primary key, drawing nothing."""
     seed = body.seed if body.seed is not None else secrets.randbelow(2**62)
-    sample_id = uuid.uuid4()
+    sample_id = sample_id or uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
         candidates = await audit_sample.closed_in_month(conn, body.first_day)
         picks = draw_sample(candidates, body.rules, seed)

@@ -5,16 +5,20 @@ moderation by a second auditor, and learning actions. The work is api/quality.py
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
+import asyncpg
 from fastapi import APIRouter, Path
 
 from api import quality
-from api.deps import Auditing, LearningStaff, Manager, PoolDep, SealerDep
-from api.errors import ErrorResponse
+from api.auth import User
+from api.deps import Auditing, LearningStaff, Manager, OptionalIdempotencyKey, PoolDep, SealerDep
+from api.errors import ApiError, ErrorResponse
+from api.idempotency import KeyedWrite, caller_tag, fingerprint_of
 from api.models import audits as m
 from api.record import case_view
 from store import audit as audit_store
+from store import audit_sample
 
 router = APIRouter(
     tags=["audits"],
@@ -31,10 +35,58 @@ AuditId = Annotated[UUID, Path(description="the audit's id")]
 
 
 @router.post("/audits/samples", status_code=201, response_model=m.SampleView)
-async def draw_sample(body: m.DrawSample, user: Manager, pool: PoolDep) -> m.SampleView:
+async def draw_sample(
+    body: m.DrawSample,
+    user: Manager,
+    pool: PoolDep,
+    idempotency_key: OptionalIdempotencyKey = None,
+) -> m.SampleView:
     """Draw a month's sample of closed cases (or repeat one from its seed) and assign each case
-    to an auditor who did not work it."""
-    return await quality.draw(pool, user, body)
+    to an auditor who did not work it. With an Idempotency-Key, the same request sent again
+    (a second press of the button, a retry) answers with the sample the first drew and draws
+    no other; the same key with another body is a 422."""
+    if idempotency_key is None:
+        return await quality.draw(pool, user, body)
+    keyed = KeyedWrite(pool, "audits/samples", user, idempotency_key, fingerprint_of(body))
+    await keyed.claim()
+    sample_id = _sample_id_for(user, idempotency_key)
+    drawn = await _drawn(pool, sample_id)
+    if drawn is not None:
+        return drawn
+    try:
+        return await quality.draw(pool, user, body, sample_id=sample_id)
+    except asyncpg.UniqueViolationError:
+        drawn = await _drawn(pool, sample_id)  # drawn meanwhile by the same request sent twice
+        if drawn is None:
+            raise
+        return drawn
+    except ApiError:
+        await keyed.release()  # refused (no auditor): nothing was drawn
+        raise
+
+
+def _sample_id_for(user: User, key: str) -> UUID:
+    """The id of the sample a caller's key draws: the same for the same caller and key."""
+    return uuid5(NAMESPACE_URL, f"frontdoor:audit-sample:{caller_tag(user)}:{key}")
+
+
+async def _drawn(pool: asyncpg.Pool, sample_id: UUID) -> m.SampleView | None:
+    """The sample already drawn with this id, as its first draw answered."""
+    async with pool.acquire() as conn:
+        sample = await audit_sample.get_sample(conn, sample_id)
+        if sample is None:
+            return None
+        audits = await audit_store.audits_of_sample(conn, sample_id)
+        candidates = await audit_sample.closed_in_month(conn, sample.month)
+    return m.SampleView(
+        sample_id=sample_id,
+        month=f"{sample.month:%Y-%m}",
+        seed=sample.seed,
+        rules=sample.rules,
+        drawn_by=sample.drawn_by,
+        candidates=len(candidates),
+        audits=[quality.row_of(a) for a in audits],
+    )
 
 
 @router.get("/audits", response_model=list[m.AuditRow])

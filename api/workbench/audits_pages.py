@@ -28,7 +28,7 @@ from api.workbench.audits_form import (
 from api.workbench.calls import Api, RefusedError
 from api.workbench.forms import FieldError, Form, body_of, first, read_form
 from api.workbench.managers_text import day, label, month_before, when
-from api.workbench.render import form_errors, page, see_other
+from api.workbench.render import form_errors, new_key, page, see_other
 from api.workbench.session import check_csrf, page_user
 from domain.calendar import LONDON
 
@@ -48,6 +48,7 @@ async def _list_page(
     values: Form | dict[str, Any] | None = None,
     errors: list[FieldError] | None = None,
     status_code: int = 200,
+    sample_key: str | None = None,
 ) -> HTMLResponse:
     audits: list[dict[str, Any]] = await Api(request, user).get("/audits")
     return page(
@@ -61,6 +62,7 @@ async def _list_page(
         mine=[a for a in audits if a["auditor"] == user.user_id],
         to_moderate=[a for a in audits if a["auditor"] != user.user_id],
         may_draw=user.has(StaffRole.manager),
+        sample_key=sample_key or new_key(),
         label=label,
         when=when,
     )
@@ -74,19 +76,26 @@ async def audits(request: Request, user: PageUser) -> HTMLResponse:
 
 @router.post("/work/audits/samples", response_class=HTMLResponse)
 async def draw_sample(request: Request, user: PageUser) -> Response:
-    """A manager draws a month's sample of closed cases."""
+    """A manager draws a month's sample of closed cases. The form's Idempotency-Key makes a
+    second press of the button (or a retry after a 503) answer with the sample drawn first."""
     form = read_form(await request.body())
     check_csrf(request, first(form, "csrf"))
+    key = first(form, "idempotency_key") or new_key()
     try:
         body = body_of(DrawSample, form)
         if not body.get("auditors"):
             body.pop("auditors", None)  # blank: the API's default auditors
-        sample = await Api(request, user).post("/audits/samples", body)
+        sample = await Api(request, user).post("/audits/samples", body, key=key)
     except RefusedError as err:
         if err.status not in (409, 422, 503):
             raise
         errors = form_errors(err, fields={"month", "seed", "auditors"})
-        return await _list_page(request, user, values=form, errors=errors, status_code=err.status)
+        # A 422: the corrected form is a new request with a key of its own; after a 409 (no
+        # auditor: nothing drawn, the key freed) or a 503, the same key again.
+        again = key if err.status in (409, 503) else new_key()
+        return await _list_page(
+            request, user, values=form, errors=errors, status_code=err.status, sample_key=again
+        )
     drawn = len(sample["audits"])
     notice = (
         f"Sample for {sample['month']} drawn: {drawn} of {sample['candidates']} closed cases "

@@ -5,6 +5,7 @@ learning action is raised and closed."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -233,3 +234,52 @@ async def test_by_default_the_auditors_are_those_who_signed_in_to_audit(live_api
     auditors = {a["referral_id"]: a["auditor"] for a in response.json()["audits"]}
     assert set(auditors.values()) <= {"ann.auditor", "mo.manager"}
     assert auditors[str(march.re_referral)] == "ann.auditor"  # mo.manager decided it
+
+
+async def test_a_draw_sent_again_with_its_idempotency_key_draws_one_sample(
+    live_api: LiveApi,
+) -> None:
+    """The same request with the same Idempotency-Key (after the first, or at the same time)
+    answers with the first sample; the key with another body is a 422; without a key each
+    request draws (as before)."""
+    await add_march(live_api.pool)
+    body = {"month": "2026-03", "auditors": MANAGERS}
+
+    async def send(key: str | None, **more: Any) -> Any:
+        headers = {**live_api.staff.manager, **({"Idempotency-Key": key} if key else {})}
+        return await live_api.client.post("/audits/samples", json={**body, **more}, headers=headers)
+
+    async def samples() -> int:
+        async with live_api.pool.acquire() as conn:
+            return int(await conn.fetchval("SELECT count(*) FROM audit_sample"))
+
+    first = await send("draw-1")
+    assert first.status_code == 201, first.text
+    again = await send("draw-1")
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert await samples() == 1
+
+    other = await send("draw-1", seed=7)
+    assert other.status_code == 422, other.text
+    assert other.json()["error"]["details"][0]["field"] == "Idempotency-Key"
+
+    together = await asyncio.gather(send("draw-2"), send("draw-2"))
+    assert [r.status_code for r in together] == [201, 201], [r.text for r in together]
+    assert together[0].json()["sample_id"] == together[1].json()["sample_id"]
+    assert together[0].json()["sample_id"] != first.json()["sample_id"]
+    assert await samples() == 2
+
+    # Another manager's same key is theirs alone: a sample of their own.
+    theirs = await live_api.client.post(
+        "/audits/samples",
+        json=body,
+        headers={**live_api.staff.headers("sue.manager", StaffRole.manager),
+                 "Idempotency-Key": "draw-1"},
+    )  # fmt: skip
+    assert theirs.status_code == 201, theirs.text
+    assert theirs.json()["sample_id"] != first.json()["sample_id"]
+
+    unkeyed = [await send(None), await send(None)]
+    assert len({r.json()["sample_id"] for r in unkeyed}) == 2
+    assert await samples() == 5

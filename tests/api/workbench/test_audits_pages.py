@@ -11,7 +11,7 @@ from api.auth import StaffRole
 from domain.quality import Question
 from tests.api.conftest import LiveApi
 from tests.api.test_quality_audits import add_march
-from tests.api.workbench.pages import signed_in, text_of
+from tests.api.workbench.pages import hidden, signed_in, text_of
 
 AUDIT_LINK = re.compile(r'href="/work/audits/([0-9a-f-]{36})"')
 
@@ -160,3 +160,27 @@ def _table(html: str, element_id: str) -> str:
     match = re.search(rf'<table[^>]*id="{element_id}".*?</table>', html, re.S)
     assert match is not None, f"no table {element_id}"
     return match.group(0)
+
+
+async def test_the_draw_form_sent_twice_draws_one_sample(live_api: LiveApi) -> None:
+    """Pressing "Draw the sample" twice (the same form, its Idempotency-Key) draws one sample:
+    both presses are told of it, and the auditors get each case once."""
+    await add_march(live_api.pool)
+    async with signed_in(live_api, "ann.auditor", "auditor") as auditor:
+        await auditor.open("/work/audits")  # seen at work: one of the default auditors
+    async with signed_in(live_api, "mo.manager", "manager") as manager:
+        page = await manager.open("/work/audits")
+        key = hidden(page, "idempotency_key")
+        form = {"month": "2026-03", "auditors": ""}
+        first = await manager.submit("/work/audits/samples", form, page=page)
+        second = await manager.submit("/work/audits/samples", form, page=page)
+        told = [text_of(await manager.open(r.headers["location"])) for r in (first, second)]
+        notice = re.search(r"Sample for 2026-03 drawn: [^.]*\.\)?", told[0])
+        assert notice is not None and notice.group(0) in told[1]  # the same sample, same seed
+        fresh = await manager.open("/work/audits")
+        assert hidden(fresh, "idempotency_key") != key  # the next draw is a new one
+    async with live_api.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM audit_sample") == 1
+        assert await conn.fetchval(
+            "SELECT count(*) = count(DISTINCT referral_id) FROM audit"
+        )  # each case drawn once
