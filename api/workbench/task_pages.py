@@ -142,9 +142,16 @@ async def complete_task(request: Request, task_id: str, user: PageUser) -> Respo
     check_csrf(request, first(form, "csrf"))
     tid = _task_id(task_id)
     api = Api(request, user)
-    detail = await api.get(f"/tasks/{tid}")
-    kind = str(detail["task"]["kind"])
     key = first(form, "idempotency_key") or new_key()
+    try:
+        detail = await api.get(f"/tasks/{tid}")
+    except RefusedError as err:
+        if err.status not in _TRY_AGAIN:
+            raise
+        # The case cannot be read just now (for council staff it is read from the workflow):
+        # keep what was typed, to send again as it is, with the same key.
+        return _resend(request, user, tid, form, err)
+    kind = str(detail["task"]["kind"])
     body = {"result": body_of(result_model(kind), form, fixed={"kind": kind})}
     try:
         answer = await api.post(f"/tasks/{tid}/complete", body, key=key)
@@ -169,4 +176,29 @@ def _try_again(err: RefusedError) -> str:
     return (
         "The service is busy and nothing was saved. Check your answers and send the form again: "
         "it will be recorded once."
+    )
+
+
+def _resend(
+    request: Request, user: User, task_id: str, form: Form, err: RefusedError
+) -> HTMLResponse:
+    """Nothing was saved and the task's page cannot be shown: what was typed, ready to send
+    again as it is (the same Idempotency-Key, so it is recorded once)."""
+    typed = [(name, values) for name, values in form.items() if name != "csrf"]
+    return page(
+        request,
+        user,
+        "task_resend.html",
+        title="Your answers have not been sent yet",
+        status_code=err.status,
+        errors=[FieldError("", _try_again(err))],
+        task_id=task_id,
+        typed=typed,
+        shown=[
+            (name, value)
+            for name, values in typed
+            if name != "idempotency_key"
+            for value in values
+            if value.strip()
+        ],
     )

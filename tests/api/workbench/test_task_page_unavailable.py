@@ -9,6 +9,8 @@ needs the worker too)."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from urllib.parse import unquote
 
 import asyncpg
@@ -73,3 +75,63 @@ async def test_a_503_keeps_the_form_and_its_key_and_the_retry_is_applied_once(
     answered = [t for t in checks if t["agency"] == "police"]
     assert [t["status"] for t in answered] == ["completed"]
     assert answered[0]["result"]["information"] == ANSWER["information"]
+
+
+SCREENED = {
+    "rag": "amber",
+    "rationale": "Bruising seen twice: police and health should say what they hold.",
+    "agencies": ["police", "health"],
+    "exploitation.risk": "none",
+    "exploitation.rationale": "Nothing points to harm outside the family.",
+}
+
+
+def _hidden_fields(html: str) -> list[tuple[str, str]]:
+    """Every hidden input of the page, as a browser would send them."""
+    return [
+        (unescape(name), unescape(value))
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
+    ]
+
+
+async def test_a_council_task_sent_while_the_case_cannot_be_read_keeps_what_was_typed(
+    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, database_url: str, task_queue: str
+) -> None:
+    """A council task's page reads the live case; with the worker stopped, the form sent comes
+    back as a page holding everything typed and the same key, and sending that page again once
+    the worker is back records the screening once."""
+    settings = api_settings(dev_env, database_url, task_queue).model_copy(
+        update={"api_workflow_deadline_seconds": DEADLINE}
+    )
+    async with _api_client(settings) as client:
+        api = LiveApi(client=client, staff=Staff(settings), pool=pool)
+        async with signed_in(api, "pat.practitioner", "practitioner") as pat:
+            async with build_worker(dev_env.client, pool, task_queue, settings=settings):
+                referral_id = await take_in(api)
+                screening = await wait_for_task(
+                    api, api.staff.practitioner, referral_id, "screening"
+                )
+                path = f"/work/tasks/{screening['task_id']}"
+                page = await pat.open(path)
+                sent_key = hidden(page, "idempotency_key")
+            busy = await pat.submit(path, SCREENED, page=page, status=503)
+            seen = text_of(busy.text)
+            assert "Your answers have not been sent yet" in seen and "nothing was saved" in seen
+            assert SCREENED["rationale"] in seen  # shown, and kept to send again
+            fields = _hidden_fields(busy.text)
+            assert ("idempotency_key", sent_key) in fields
+            assert ("agencies", "police") in fields and ("agencies", "health") in fields
+            assert ("rationale", SCREENED["rationale"]) in fields
+
+            async with build_worker(dev_env.client, pool, task_queue, settings=settings):
+                resent: dict[str, list[str]] = {}
+                for name, value in fields:
+                    resent.setdefault(name, []).append(value)
+                for _ in range(2):  # "Send it again", twice: recorded once
+                    again = await pat.client.post(path, data=resent)
+                    assert again.status_code == 303, text_of(again.text)[:500]
+                case = await api.client.get(f"/referrals/{referral_id}", headers=api.staff.manager)
+                assert case.status_code == 200, case.text
+    screenings = [t for t in case.json()["tasks"] if t["kind"] == "screening"]
+    assert [t["status"] for t in screenings] == ["completed"]
+    assert case.json()["rag"] == "amber"
