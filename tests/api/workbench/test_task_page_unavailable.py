@@ -77,9 +77,10 @@ async def test_a_503_keeps_the_form_and_its_key_and_the_retry_is_applied_once(
     assert answered[0]["result"]["information"] == ANSWER["information"]
 
 
-SCREENED = {
+RATIONALE = "Bruising seen twice: police and health should say what they hold."
+SCREENED: dict[str, str | list[str]] = {
     "rag": "amber",
-    "rationale": "Bruising seen twice: police and health should say what they hold.",
+    "rationale": RATIONALE,
     "agencies": ["police", "health"],
     "exploitation.risk": "none",
     "exploitation.rationale": "Nothing points to harm outside the family.",
@@ -117,11 +118,11 @@ async def test_a_council_task_sent_while_the_case_cannot_be_read_keeps_what_was_
             busy = await pat.submit(path, SCREENED, page=page, status=503)
             seen = text_of(busy.text)
             assert "Your answers have not been sent yet" in seen and "nothing was saved" in seen
-            assert SCREENED["rationale"] in seen  # shown, and kept to send again
+            assert RATIONALE in seen  # shown, and kept to send again
             fields = _hidden_fields(busy.text)
             assert ("idempotency_key", sent_key) in fields
             assert ("agencies", "police") in fields and ("agencies", "health") in fields
-            assert ("rationale", SCREENED["rationale"]) in fields
+            assert ("rationale", RATIONALE) in fields
 
             async with build_worker(dev_env.client, pool, task_queue, settings=settings):
                 resent: dict[str, list[str]] = {}
