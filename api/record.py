@@ -144,20 +144,25 @@ async def case_view(
 ) -> CaseRecordView:
     """The case, from its live state (if in process) and its record."""
     async with pool.acquire() as conn:
-        stored = await referral_or_404(conn, referral_id)
-        tasks = await task_store.tasks_of_referral(conn, referral_id)
-        events = [] if live else await audit_event_store.list_audit_events(conn, stored.workflow_id)
-        earlier = (
-            []
-            if live
-            else await referral_store.find_earlier_referrals(
-                conn, referral_id, stored.received_at, stored.child_keys
-            )
+        return await case_view_on(conn, sealer, referral_id, live)
+
+
+async def case_view_on(
+    conn: Conn, sealer: RecordSealer, referral_id: UUID, live: CaseState | None
+) -> CaseRecordView:
+    """`case_view` on a connection the caller holds (and reads more on)."""
+    stored = await referral_or_404(conn, referral_id)
+    tasks = await task_store.tasks_of_referral(conn, referral_id)
+    events = [] if live else await audit_event_store.list_audit_events(conn, stored.workflow_id)
+    earlier = (
+        []
+        if live
+        else await referral_store.find_earlier_referrals(
+            conn, referral_id, stored.received_at, stored.child_keys
         )
-        entries = [
-            open_entry(sealer, e) for e in await case_entry_store.entries_of(conn, [referral_id])
-        ]
-    entries = with_corrections(entries)
+    )
+    stored_entries = await case_entry_store.entries_of(conn, [referral_id])
+    entries = with_corrections([open_entry(sealer, e) for e in stored_entries])
     state = live or _rebuilt(stored, tasks, entries, events, earlier)
     results = {
         str(e.task_id): _RESULT.validate_python(e.body["result"])
@@ -169,8 +174,10 @@ async def case_view(
         task.result = results.get(task.task_id, task.result)
         task.assignee = holders.get(task.task_id)
     intake = next((e for e in entries if e.kind is EntryKind.intake), None)
+    # The state's fields as they are (validated once, where they were made or read), not
+    # dumped and validated again: that would re-check every task's result as a form.
     return CaseRecordView(
-        **state.model_dump(),
+        **dict(state),
         in_process=live is not None,
         intake=ReferralDetails.model_validate(intake.body) if intake else None,
         information=[

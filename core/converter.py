@@ -26,6 +26,7 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import (
     ActivitySerializationContext,
+    CompositePayloadConverter,
     DataConverter,
     DefaultFailureConverter,
     DefaultFailureConverterWithEncodedAttributes,
@@ -60,9 +61,7 @@ class _RefusedPayloadConverter(EncodingPayloadConverter, WithSerializationContex
         self._for_activity = for_activity
 
     def with_context(self, context: SerializationContext) -> _RefusedPayloadConverter:
-        return _RefusedPayloadConverter(
-            for_activity=isinstance(context, ActivitySerializationContext)
-        )
+        return _REFUSED[isinstance(context, ActivitySerializationContext)]
 
     @property
     def encoding(self) -> str:
@@ -116,15 +115,28 @@ class _PublicPayloadConverter(EncodingPayloadConverter):
 _PUBLIC_TYPES: tuple[type | None, ...] = (str, PublicText, WorkflowMetadata, None)
 
 
+# The converters hold no state but the pydantic converter's cache of type adapters, which is
+# thread-safe: one set serves every converter, so a converter made per payload's context (the SDK
+# makes them per activity and per command) neither builds them again nor starts a cold cache.
+_REFUSED = {False: _RefusedPayloadConverter(), True: _RefusedPayloadConverter(for_activity=True)}
+_PUBLIC = _PublicPayloadConverter()
+_PYDANTIC = tuple(PydanticPayloadConverter().converters.values())
+
+
 class SealedPayloadConverter(PydanticPayloadConverter):
     """The pydantic converter, refusing the codec's refusal marker first, and a payload marked
     public where anything but text is expected."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._set_converters(
-            _PublicPayloadConverter(), _RefusedPayloadConverter(), *self.converters.values()
-        )
+    def __init__(self, *, for_activity: bool = False) -> None:
+        # Not PydanticPayloadConverter.__init__: it would build converters only to replace them.
+        CompositePayloadConverter.__init__(self, _PUBLIC, _REFUSED[for_activity], *_PYDANTIC)
+        self._for_activity = for_activity
+
+    def with_context(self, context: SerializationContext) -> SealedPayloadConverter:
+        """The converter for an activity's payloads or the workflow's: only the refusal marker's
+        error depends on the context, so there are two, made once."""
+        for_activity = isinstance(context, ActivitySerializationContext)
+        return self if for_activity == self._for_activity else _SEALED[for_activity]
 
     def from_payloads(
         self, payloads: Sequence[Payload], type_hints: list[type] | None = None
@@ -136,6 +148,7 @@ class SealedPayloadConverter(PydanticPayloadConverter):
         return super().from_payloads(payloads, type_hints)
 
 
+_SEALED = {False: SealedPayloadConverter(), True: SealedPayloadConverter(for_activity=True)}
 _CLEAR_FAILURES = DefaultFailureConverter()
 
 

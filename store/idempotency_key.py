@@ -9,15 +9,19 @@ from store.pool import Conn
 
 async def claim(conn: Conn, *, scope: str, caller: str, key: str, fingerprint: str) -> str:
     """Claim `key` for `fingerprint`; returns the fingerprint the key stands for (this one, or
-    the one an earlier request claimed it with)."""
-    await conn.execute(
+    the one an earlier request claimed it with). A first claim is one statement; a key claimed
+    before is read back in a second (its own snapshot, so a claim committed meanwhile shows)."""
+    inserted: str | None = await conn.fetchval(
         """
         INSERT INTO idempotency_key (scope, caller, key, fingerprint)
         VALUES ($1, $2, $3, $4)
         ON CONFLICT (scope, caller, key) DO NOTHING
+        RETURNING fingerprint
         """,
         scope, caller, key, fingerprint,
     )  # fmt: skip
+    if inserted is not None:
+        return inserted
     claimed: str = await conn.fetchval(
         "SELECT fingerprint FROM idempotency_key WHERE scope = $1 AND caller = $2 AND key = $3",
         scope,

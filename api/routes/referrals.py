@@ -40,7 +40,7 @@ from api.models.referrals import (
     ReferralRow,
 )
 from api.models.tasks import SiblingCase
-from api.record import case_view
+from api.record import case_view_on
 from core.logs import get_logger
 from domain.case import Stage
 from domain.policy import Rag
@@ -155,8 +155,8 @@ async def get_referral(
     place or adult this contact names, or to what the case is linked to (each in the access
     audit of this request)."""
     live = await live_state(client, referral_id, deadline=deadline)
-    view = await case_view(pool, sealer, referral_id, live)
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn:  # one connection for the case and what is around it
+        view = await case_view_on(conn, sealer, referral_id, live)
         siblings = await sibling_cases(conn, referral_id)
         linked = await linked_children(conn, sealer, referral_id)
     request.state.referral_ids = [referral_id, *dict.fromkeys(c.referral_id for c in linked)]

@@ -44,7 +44,7 @@ from api.models.tasks import (
     TaskPage,
     TaskRow,
 )
-from api.record import case_view, intake_of
+from api.record import case_view_on, intake_of
 from core.logs import get_logger
 from domain.referral import ReferralDetails
 from domain.tasks import (
@@ -222,10 +222,10 @@ async def get_task(
         )
         return _partner_detail(task, details, household)
     live = await live_state(client, task.referral_id, deadline=deadline)
-    case = await case_view(pool, sealer, task.referral_id, live)
-    assert case.intake is not None  # every case's record opens with its intake
     async with pool.acquire() as conn:
+        case = await case_view_on(conn, sealer, task.referral_id, live)
         siblings = await sibling_cases(conn, task.referral_id)
+    assert case.intake is not None  # every case's record opens with its intake
     detail = StaffTaskDetail(
         task=_row(task),
         case=case,

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from pydantic import TypeAdapter
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from api.record import CaseRecordView
+from domain.case import CaseState, Stage, TaskView
+from domain.tasks import TaskKind, TaskResult, TaskStatus
 from tests.api.conftest import LiveApi
 from tests.api.driver import NONE_SEEN, complete, drive_to_closed
 from tests.api.test_referrals import intake_body
@@ -230,3 +235,25 @@ async def test_a_correction_is_a_new_entry_and_the_original_stays_on_record(
     ]
     assert rationales == ["Needs an assessment."]  # the original, as first recorded
     assert any(line["what"] == "record_corrected" for line in lines["items"])
+
+
+def test_the_view_takes_the_state_as_validated_the_same_as_validated_again() -> None:
+    """`case_view` hands the state's fields on as they are; validating them again (every result
+    a form once more) would give the same view."""
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    result = TypeAdapter(TaskResult).validate_python({
+        "kind": "screening", "rag": "amber", "rationale": "  Hunger and ﬁne bruising. ",
+        "agencies": ["police"], "exploitation": NONE_SEEN,
+    })  # fmt: skip
+    task = TaskView(
+        task_id=str(uuid.uuid4()), kind=TaskKind.screening, team="front_door", opened_at=at,
+        counts_from=at, due_at=at, status=TaskStatus.completed, result=result,
+    )  # fmt: skip
+    state = CaseState(
+        referral_id=uuid.uuid4(), workflow_id="referral-x", policy_version="v1",
+        received_at=at, stage=Stage.decision, tasks=[task], deadlines={}, milestones={},
+    )  # fmt: skip
+    as_is = CaseRecordView(**dict(state), in_process=True)
+    again = CaseRecordView(**state.model_dump(), in_process=True)
+    assert as_is == again
+    assert as_is.model_dump_json() == again.model_dump_json()
