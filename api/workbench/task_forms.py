@@ -17,28 +17,14 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from domain.calendar import LONDON
+from api.workbench.case_text import DEADLINES, KINDS
+from api.workbench.case_text import time_left as case_time_left
+from api.workbench.managers_text import day, when
 from domain.tasks import TaskResult
 
-# What each kind of task is called on its page and in the notice once it is done.
-KIND_LABELS: dict[str, str] = {
-    "screening": "Screening",
-    "agency_check": "Agency check",
-    "decision": "MASH decision",
-    "referral_decision": "Referral decision",
-    "strategy_discussion": "Strategy discussion",
-    "visit": "Visit",
-    "police_welfare_check": "Police welfare check",
-    "review_new_information": "Review of new information",
-    "acknowledgement": "Acknowledge the referrer",
-    "referrer_feedback": "Tell the referrer the outcome",
-    "handover": "Handover to the receiving team",
-    "assessment_completed": "Assessment completed",
-    "child_protection_conference": "Section 47 enquiry and conference",
-    "mace": "MACE discussion",
-    "mace_action": "MACE disruption action",
-    "nrm_referral": "NRM referral",
-}
+# What each kind of task is called on its page and in the notice once it is done: the one
+# vocabulary of the workbench (api/workbench/case_text.py).
+KIND_LABELS: dict[str, str] = KINDS
 
 # The heading over each kind's form on the task page: what the person records, in words (MACE
 # and NRM in capitals, the referrer's acknowledgement as what happened). The page shows it as
@@ -72,21 +58,7 @@ STAGE_LABELS: dict[str, str] = {
     "closed": "closed",
 }
 
-DEADLINE_LABELS: dict[str, str] = {
-    "screening": "Screening",
-    "checks": "Agency checks",
-    "mash_decision": "MASH decision",
-    "referral_decision": "Referral decision",
-    "acknowledgement": "Acknowledge the referrer",
-    "referrer_feedback": "Tell the referrer the outcome",
-    "strategy_discussion": "Strategy discussion",
-    "visit": "Visit (child seen)",
-    "handover": "Handover",
-    "assessment": "Assessment completed",
-    "icpc": "Initial child protection conference",
-    "mace": "MACE discussion",
-    "nrm": "NRM referral",
-}
+DEADLINE_LABELS: dict[str, str] = DEADLINES
 
 # Words for codes where the code itself does not read well; any other code is shown as itself
 # in words ("in_person" -> "In person").
@@ -287,38 +259,15 @@ def notice(kind: str, before: str | None, answer: dict[str, Any]) -> str:
 
 
 def when_text(value: str | datetime | None) -> str:
-    """An instant in words, London time ("2 December 2026 at 14:05")."""
-    if not value:
-        return ""
-    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = instant.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+    """An instant in London time, as every workbench page says it ("Thu 3 Dec 2026, 05:20")."""
+    return when(value)
 
 
 def date_text(value: str | date | None) -> str:
-    """A date in words ("1 March 2019")."""
-    if not value:
-        return ""
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day.day} {day:%B %Y}"
+    """A date, as every workbench page says it ("1 Mar 2019")."""
+    return day(value)
 
 
 def time_left(value: str | datetime | None, now: datetime) -> str:
-    """How long until (or since) a due time, in words."""
-    if not value:
-        return ""
-    due = datetime.fromisoformat(value) if isinstance(value, str) else value
-    seconds = (due - now).total_seconds()
-    span = _span(abs(seconds))
-    return f"{span} left" if seconds >= 0 else f"Overdue by {span}"
-
-
-def _span(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    days = hours // 24
-    return f"{days} days"
+    """How long until (or since) a due time, in words (as the inbox and the case page say it)."""
+    return case_time_left(value, now) if value else ""
