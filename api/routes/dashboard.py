@@ -21,7 +21,7 @@ from api.dashboard_view import build_view
 from api.deps import PoolDep, ReportScope, authenticated, signed_in
 from api.errors import ApiError
 from api.pages import templates
-from api.routes.sign_in import SESSION_COOKIE
+from api.workbench.session import SESSION_COOKIE
 from domain.calendar import LONDON
 from store.performance.audits import audits
 from store.performance.report import report

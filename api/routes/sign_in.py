@@ -44,13 +44,12 @@ from api.auth import (
 from api.errors import ApiError
 from api.workbench.forms import FieldError, first, read_form
 from api.workbench.render import page
-from api.workbench.session import check_csrf, safe_next
+from api.workbench.session import SESSION_COOKIE, check_csrf, safe_next
 from core.settings import Settings
 from domain.tasks import Agency
 
 router = APIRouter(tags=["sign-in"], include_in_schema=False)
 
-SESSION_COOKIE = "frontdoor_session"
 SESSION_PATH = "/"
 _CSRF_COOKIE = "frontdoor_csrf"
 _FLOW_COOKIE = "frontdoor_sign_in"

@@ -15,6 +15,7 @@ from typing import Any
 
 from api.models.intake import MAX_CHILDREN
 from api.workbench.calls import RefusedError
+from api.workbench.case_text import stage_text
 from api.workbench.forms import FieldError, Form, first
 from domain.people import Ethnicity, Gender
 from domain.referral import ConcernCategory, Consent, ReferralSource
@@ -109,7 +110,8 @@ def choices(words: dict[Any, str], *, codes: bool = False) -> list[tuple[str, st
 
 
 def stage_words(stage: str | None) -> str:
-    return (stage or "being registered").replace("_", " ").capitalize()
+    """A case's stage in the workbench's words (a case just made has none yet)."""
+    return stage_text(stage) if stage else "Being registered"
 
 
 def _indices(form: Form, prefix: str) -> list[int]:
